@@ -1,0 +1,29 @@
+<#-- Slack Block Kit message for a successful call (team webhook). Every ${body.…} value is already
+     escaped for mrkdwn and for a JSON string: write it inside "…" and nowhere else. -->
+{
+  "text": "Successful call with ${body.customerName}",
+  "blocks": [
+    {
+      "type": "section",
+      "text": { "type": "mrkdwn", "text": ":white_check_mark: *Successful call with ${body.customerName}*" }
+    },
+    {
+      "type": "section",
+      "fields": [
+        { "type": "mrkdwn", "text": "*Customer*\n${body.customerName} (${body.customerPhone})" },
+        { "type": "mrkdwn", "text": "*Agent*\n${body.agentName}" },
+        { "type": "mrkdwn", "text": "*Direction*\n${body.direction}" },
+        { "type": "mrkdwn", "text": "*Duration*\n${body.duration}" },
+        { "type": "mrkdwn", "text": "*Sentiment*\n${body.sentiment}" }
+      ]
+    },
+    {
+      "type": "section",
+      "text": { "type": "mrkdwn", "text": "*Summary*\n${body.summary}" }
+    },
+    {
+      "type": "context",
+      "elements": [ { "type": "mrkdwn", "text": "Call ${body.callId} · delivery ${body.deliveryId}" } ]
+    }
+  ]
+}

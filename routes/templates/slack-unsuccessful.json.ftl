@@ -1,0 +1,30 @@
+<#-- Slack Block Kit alert for an unsuccessful call (alerts webhook). Every ${body.…} value is already
+     escaped for mrkdwn and for a JSON string: write it inside "…" and nowhere else. -->
+{
+  "text": "Unsuccessful call with ${body.customerName}: ${body.disconnectionReason}",
+  "blocks": [
+    {
+      "type": "section",
+      "text": { "type": "mrkdwn", "text": ":warning: *Unsuccessful call with ${body.customerName}*\nDisconnection reason: *${body.disconnectionReason}*" }
+    },
+    {
+      "type": "section",
+      "fields": [
+        { "type": "mrkdwn", "text": "*Customer*\n${body.customerName} (${body.customerPhone})" },
+        { "type": "mrkdwn", "text": "*Agent*\n${body.agentName}" },
+        { "type": "mrkdwn", "text": "*Direction*\n${body.direction}" },
+        { "type": "mrkdwn", "text": "*Duration*\n${body.duration}" },
+        { "type": "mrkdwn", "text": "*Sentiment*\n${body.sentiment}" },
+        { "type": "mrkdwn", "text": "*Status*\n${body.status}" }
+      ]
+    },
+    {
+      "type": "section",
+      "text": { "type": "mrkdwn", "text": "*Summary*\n${body.summary}" }
+    },
+    {
+      "type": "context",
+      "elements": [ { "type": "mrkdwn", "text": "Call ${body.callId} · delivery ${body.deliveryId}" } ]
+    }
+  ]
+}

@@ -1,0 +1,85 @@
+package io.callhook.intake;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns whatever stopped an intake into the HTTP answer the platform acts on: 4xx for a delivery it
+ * must not retry as is, 503 for a fault on our side it should retry. Never a stack trace.
+ */
+@Component("intakeErrors")
+public class IntakeErrors {
+
+    private static final Logger log = LoggerFactory.getLogger(IntakeErrors.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Called by the intake route's exception handler with the caught exception on the exchange. */
+    public void respond(Exchange exchange) {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Object deliveryId = exchange.getVariable("deliveryId");
+        int status;
+        String error;
+        List<String> details = List.of();
+        if (failure instanceof WebhookRejected rejected) {
+            status = rejected.status();
+            error = rejected.getMessage();
+            details = rejected.details();
+            log.info("Rejected delivery {} with {}: {} {}", deliveryId, status, error, details);
+        } else if (causedBy(failure, SQLException.class)) {
+            status = 503;
+            error = "storage unavailable, retry later";
+            log.error("Could not store delivery {}: answering 503 so the platform retries: {}", deliveryId,
+                    failure.toString());
+        } else {
+            status = 500;
+            error = "internal error";
+            log.error("Unexpected failure on delivery {}", deliveryId, failure);
+        }
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        exchange.getMessage().setBody(body(error, details));
+    }
+
+    static void write(HttpServletResponse response, int status, String error) throws IOException {
+        byte[] body = body(error, List.of()).getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    static String body(String error, List<String> details) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        if (!details.isEmpty()) {
+            body.put("details", details);
+        }
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

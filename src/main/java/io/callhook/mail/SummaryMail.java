@@ -1,0 +1,134 @@
+package io.callhook.mail;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import io.callhook.call.CallFacts;
+import io.callhook.delivery.DeliveryChannel;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.Variable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+import org.springframework.web.util.HtmlUtils;
+
+/**
+ * The summary email channel: the data its templates see and the one mail header built from payload
+ * text (the subject), cleaned so it can neither add a header nor a recipient.
+ */
+@Component("summaryMail")
+public class SummaryMail implements DeliveryChannel {
+
+    static final int MAX_SUBJECT_LENGTH = 200;
+    private static final Logger log = LoggerFactory.getLogger(SummaryMail.class);
+
+    private final MailProperties properties;
+
+    public SummaryMail(MailProperties properties) {
+        this.properties = properties;
+        if (properties.enabled()) {
+            requireAddresses("CALLHOOK_MAIL_FROM", properties.from());
+            requireAddresses("CALLHOOK_MAIL_TO", properties.to());
+        }
+    }
+
+    @Override
+    public String name() {
+        return "email";
+    }
+
+    @Override
+    public Optional<String> offReason(Exchange dispatch) {
+        return properties.enabled() ? Optional.empty() : Optional.of("email is not configured");
+    }
+
+    /** Data for the plain-text templates (subject and text part): the values as sent. */
+    public Map<String, String> text(@Body Map<String, Object> envelope) {
+        return model(envelope, false);
+    }
+
+    /** Data for the HTML template: the same values, HTML-escaped. */
+    public Map<String, String> html(@Body Map<String, Object> envelope) {
+        return model(envelope, true);
+    }
+
+    /** The rendered subject made safe for a header: one line of printable text, bounded. */
+    public static String subject(@Variable("subject") String rendered) {
+        String line = rendered == null ? "" : rendered.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ");
+        line = line.replaceAll("\\s+", " ").strip();
+        return line.length() <= MAX_SUBJECT_LENGTH ? line : line.substring(0, MAX_SUBJECT_LENGTH - 1) + "…";
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void reportOff() {
+        if (!properties.enabled()) {
+            log.warn("Email is off: CALLHOOK_MAIL_HOST is not set; email deliveries are recorded as SKIPPED");
+        }
+    }
+
+    /** JavaMail settings: every socket step of an SMTP send is bounded; STARTTLS when asked for. */
+    @Bean("summaryMailProperties")
+    static Properties summaryMailProperties(MailProperties properties) {
+        String timeout = Long.toString(properties.timeout().toMillis());
+        Properties mail = new Properties();
+        mail.setProperty("mail.smtp.connectiontimeout", timeout);
+        mail.setProperty("mail.smtp.timeout", timeout);
+        mail.setProperty("mail.smtp.writetimeout", timeout);
+        if (properties.starttls()) {
+            mail.setProperty("mail.smtp.starttls.enable", "true");
+            mail.setProperty("mail.smtp.starttls.required", "true");
+        }
+        return mail;
+    }
+
+    private Map<String, String> model(Map<String, Object> envelope, boolean html) {
+        CallFacts call = CallFacts.of(envelope);
+        Map<String, String> model = new LinkedHashMap<>();
+        model.put("deliveryId", call.deliveryId());
+        model.put("event", call.event());
+        model.put("callId", call.callId());
+        model.put("outcome", call.outcome());
+        model.put("outcomeTitle", call.outcomeTitle());
+        model.put("customerName", call.customerName());
+        model.put("customerPhone", call.customerPhone());
+        model.put("fromNumber", call.fromNumber());
+        model.put("agentName", call.agentName());
+        model.put("direction", call.direction());
+        model.put("status", call.status());
+        model.put("duration", call.duration());
+        model.put("sentiment", call.sentiment());
+        model.put("disconnectionReason", call.disconnectionReason());
+        model.put("summary", call.summary());
+        model.put("tokenCost", call.tokenCost());
+        model.put("startedAt", call.startedAt());
+        model.put("endedAt", call.endedAt());
+        if (properties.includeTranscript() && call.transcript() != null) {
+            model.put("transcript", call.transcript());
+        }
+        if (html) {
+            model.replaceAll((key, value) -> value == null ? null : HtmlUtils.htmlEscape(value, "UTF-8"));
+        }
+        model.values().removeIf(value -> value == null);
+        return model;
+    }
+
+    private static void requireAddresses(String variable, String addresses) {
+        if (addresses == null || addresses.isBlank()) {
+            throw new IllegalStateException("CALLHOOK_MAIL_HOST is set, so " + variable + " must be set too");
+        }
+        try {
+            InternetAddress.parse(addresses, true);
+        } catch (AddressException e) {
+            throw new IllegalStateException(variable + " is not a valid, comma-separated list of addresses: "
+                    + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.callhook.routes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.env.EnvironmentPostProcessor;
+import org.springframework.boot.logging.DeferredLogFactory;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Decides, before Camel starts, where routes and templates are read from: the operations folder
+ * ({@code callhook.routes-dir}, default {@code ./routes}) when it exists, otherwise the copy packaged
+ * in the jar, so {@code java -jar} works from any directory.
+ */
+public class RoutesLocation implements EnvironmentPostProcessor {
+
+    static final String ROUTES_DIR = "callhook.routes-dir";
+    static final String TEMPLATES = "callhook.templates";
+    static final String INCLUDE_PATTERN = "camel.main.routes-include-pattern";
+
+    private final Log log;
+
+    public RoutesLocation(DeferredLogFactory logFactory) {
+        this.log = logFactory.getLog(RoutesLocation.class);
+    }
+
+    @Override
+    public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+        if (environment.containsProperty(INCLUDE_PATTERN)) {
+            return; // set explicitly (tests, or an operator who knows Camel): respect it
+        }
+        Path dir = Path.of(environment.getProperty(ROUTES_DIR, "./routes")).toAbsolutePath().normalize();
+        Map<String, Object> location;
+        if (Files.isDirectory(dir)) {
+            String base = "file:" + dir.toString().replace('\\', '/');
+            location = Map.of(INCLUDE_PATTERN, base + "/*.camel.yaml", TEMPLATES, base + "/templates");
+            log.info("Routes and templates are read from " + dir);
+        } else {
+            location = Map.of(INCLUDE_PATTERN, "classpath:routes/*.camel.yaml", TEMPLATES, "classpath:routes/templates");
+            log.info("No routes folder at " + dir + ": using the routes packaged in the jar");
+        }
+        environment.getPropertySources().addFirst(new MapPropertySource("callhookRoutesLocation", location));
+    }
+}

@@ -1,0 +1,114 @@
+package io.callhook.slack;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
+import com.slack.api.model.Message;
+import com.slack.api.util.json.GsonFactory;
+import io.callhook.call.CallFacts;
+import org.apache.camel.Body;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns an event into the data a Slack template sees, and the rendered template into the message
+ * camel-slack posts. Every value is escaped for mrkdwn ({@code & < >}, so payload text cannot ping a
+ * channel or hide a link) and for a JSON string, so a template stays safe whatever it puts where.
+ */
+@Component("slackMessages")
+public class SlackMessages {
+
+    /** Slack refuses a section over 3,000 characters and a field over 2,000 (then the send fails for good). */
+    static final int MAX_LONG_TEXT = 2500;
+    static final int MAX_SHORT_TEXT = 300;
+
+    private static final Gson SLACK_JSON = GsonFactory.createSnakeCase();
+
+    private final SlackProperties properties;
+
+    public SlackMessages(SlackProperties properties) {
+        this.properties = properties;
+    }
+
+    /** The template's data model ({@code ${body.customerName}} …), from the parsed envelope. */
+    public Map<String, String> model(@Body Map<String, Object> envelope) {
+        CallFacts call = CallFacts.of(envelope);
+        Map<String, String> model = new LinkedHashMap<>();
+        put(model, "deliveryId", call.deliveryId(), MAX_SHORT_TEXT);
+        put(model, "event", call.event(), MAX_SHORT_TEXT);
+        put(model, "callId", call.callId(), MAX_SHORT_TEXT);
+        put(model, "outcome", call.outcome(), MAX_SHORT_TEXT);
+        put(model, "outcomeTitle", call.outcomeTitle(), MAX_SHORT_TEXT);
+        put(model, "customerName", call.customerName(), MAX_SHORT_TEXT);
+        put(model, "customerPhone", phone(call.customerPhone()), MAX_SHORT_TEXT);
+        put(model, "fromNumber", phone(call.fromNumber()), MAX_SHORT_TEXT);
+        put(model, "agentName", call.agentName(), MAX_SHORT_TEXT);
+        put(model, "direction", call.direction(), MAX_SHORT_TEXT);
+        put(model, "status", call.status(), MAX_SHORT_TEXT);
+        put(model, "duration", call.duration(), MAX_SHORT_TEXT);
+        put(model, "sentiment", call.sentiment(), MAX_SHORT_TEXT);
+        put(model, "disconnectionReason", call.disconnectionReason(), MAX_SHORT_TEXT);
+        put(model, "summary", call.summary(), MAX_LONG_TEXT);
+        put(model, "tokenCost", call.tokenCost(), MAX_SHORT_TEXT);
+        put(model, "startedAt", call.startedAt(), MAX_SHORT_TEXT);
+        put(model, "endedAt", call.endedAt(), MAX_SHORT_TEXT);
+        return model;
+    }
+
+    /** The rendered template (Block Kit JSON) as the message object camel-slack sends with its blocks. */
+    public Message message(@Body String json) {
+        try {
+            Message message = SLACK_JSON.fromJson(json, Message.class);
+            if (message == null || (message.getText() == null && message.getBlocks() == null)) {
+                throw new IllegalArgumentException("Slack template rendered no \"text\" and no \"blocks\"");
+            }
+            return message;
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("Slack template did not render valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code &}, {@code <} and {@code >} are Slack's control characters in mrkdwn. */
+    static String mrkdwn(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** The characters that end or break a JSON string literal. */
+    static String jsonString(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    private String phone(String number) {
+        if (!properties.maskPhoneNumbers() || CallFacts.NONE.equals(number) || number.length() <= 4) {
+            return number;
+        }
+        return "•".repeat(Math.min(number.length() - 4, 8)) + number.substring(number.length() - 4);
+    }
+
+    private static void put(Map<String, String> model, String key, String value, int maxLength) {
+        String text = value == null ? CallFacts.NONE : value;
+        if (text.length() > maxLength) {
+            text = text.substring(0, maxLength - 1) + "…";
+        }
+        model.put(key, jsonString(mrkdwn(text)));
+    }
+}

@@ -1,0 +1,47 @@
+-- One row per accepted delivery. The same SQL runs on H2 and PostgreSQL: keep to types both know.
+CREATE TABLE call_audit (
+    delivery_id          VARCHAR(255)             NOT NULL PRIMARY KEY,
+    event                VARCHAR(100)             NOT NULL,
+    received_at          TIMESTAMP WITH TIME ZONE NOT NULL,
+    occurred_at          TIMESTAMP WITH TIME ZONE,
+    call_id              TEXT,
+    organization_id      TEXT,
+    agent_id             TEXT,
+    agent_name           TEXT,
+    customer_name        TEXT,
+    customer_phone       TEXT,
+    from_number          TEXT,
+    direction            TEXT,
+    status               TEXT,
+    duration_seconds     INTEGER,
+    disconnection_reason TEXT,
+    sentiment            TEXT,
+    summary              TEXT,
+    transcript           TEXT,
+    call_successful      BOOLEAN,
+    token_cost           NUMERIC(18, 6),
+    started_at           TIMESTAMP WITH TIME ZONE,
+    ended_at             TIMESTAMP WITH TIME ZONE,
+    metadata             TEXT,
+    payload              TEXT                     NOT NULL,
+    -- set once the routing table has recorded the event's deliveries; null means dispatch is still owed
+    dispatched_at        TIMESTAMP WITH TIME ZONE
+);
+
+CREATE INDEX call_audit_received_at ON call_audit (received_at);
+CREATE INDEX call_audit_undispatched ON call_audit (dispatched_at, received_at);
+
+-- One row per channel of each event: what it owes and what became of it.
+CREATE TABLE call_delivery (
+    delivery_id VARCHAR(255)             NOT NULL REFERENCES call_audit (delivery_id),
+    channel     VARCHAR(64)              NOT NULL,
+    status      VARCHAR(16)              NOT NULL,
+    attempts    INTEGER                  NOT NULL DEFAULT 0,
+    last_error  VARCHAR(2000),
+    created_at  TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at  TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (delivery_id, channel),
+    CONSTRAINT call_delivery_status CHECK (status IN ('PENDING', 'SENT', 'FAILED', 'SKIPPED'))
+);
+
+CREATE INDEX call_delivery_status_updated ON call_delivery (status, updated_at);

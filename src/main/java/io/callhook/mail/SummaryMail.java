@@ -3,7 +3,6 @@ package io.callhook.mail;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 import io.callhook.call.CallFacts;
 import io.callhook.delivery.DeliveryChannel;
@@ -15,7 +14,6 @@ import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.web.util.HtmlUtils;
@@ -72,21 +70,6 @@ public class SummaryMail implements DeliveryChannel {
         if (!properties.enabled()) {
             log.warn("Email is off: CALLHOOK_MAIL_HOST is not set; email deliveries are recorded as SKIPPED");
         }
-    }
-
-    /** JavaMail settings: every socket step of an SMTP send is bounded; STARTTLS when asked for. */
-    @Bean("summaryMailProperties")
-    static Properties summaryMailProperties(MailProperties properties) {
-        String timeout = Long.toString(properties.timeout().toMillis());
-        Properties mail = new Properties();
-        mail.setProperty("mail.smtp.connectiontimeout", timeout);
-        mail.setProperty("mail.smtp.timeout", timeout);
-        mail.setProperty("mail.smtp.writetimeout", timeout);
-        if (properties.starttls()) {
-            mail.setProperty("mail.smtp.starttls.enable", "true");
-            mail.setProperty("mail.smtp.starttls.required", "true");
-        }
-        return mail;
     }
 
     private Map<String, String> model(Map<String, Object> envelope, boolean html) {

@@ -1,0 +1,59 @@
+package io.callhook.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** The platform's sample payloads (src/test/resources/webhook-intake), each with a fresh delivery id. */
+public final class Samples {
+
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ObjectNode envelope;
+
+    private Samples(ObjectNode envelope) {
+        this.envelope = envelope;
+    }
+
+    /** e.g. {@code Samples.of("call-ended")}, with the id replaced by a unique one. */
+    public static Samples of(String name) {
+        try (InputStream in = Samples.class.getResourceAsStream("/webhook-intake/" + name + ".json")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no sample " + name);
+            }
+            ObjectNode node = (ObjectNode) JSON.readTree(in);
+            node.put("id", "evt-" + name + "-" + UUID.randomUUID());
+            return new Samples(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Samples id(String id) {
+        envelope.put("id", id);
+        return this;
+    }
+
+    /** Edits {@code data}. */
+    public Samples data(Consumer<ObjectNode> edit) {
+        edit.accept((ObjectNode) envelope.get("data"));
+        return this;
+    }
+
+    public String id() {
+        return envelope.get("id").asText();
+    }
+
+    public ObjectNode envelope() {
+        return envelope;
+    }
+
+    public String json() {
+        return envelope.toString();
+    }
+}

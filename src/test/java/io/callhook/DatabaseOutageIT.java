@@ -1,8 +1,5 @@
 package io.callhook;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -21,6 +18,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A PostgreSQL server that goes away and comes back: while it is gone the platform gets a prompt 503 and
@@ -54,7 +54,8 @@ class DatabaseOutageIT {
     @Test
     void databaseDownAnswers503PromptlyAndServiceRecoversWhenItReturns() throws IOException {
         Http http = new Http(port);
-        assertThat(http.postJson("/webhook", Samples.of("call-ended").json()).statusCode()).isEqualTo(200);
+        assertThat(http.postJson("/webhook", Samples.of("call-ended").json()).statusCode())
+                .isEqualTo(200);
 
         postgres.close();
         Samples duringOutage = Samples.of("call-ended");
@@ -68,16 +69,23 @@ class DatabaseOutageIT {
 
         postgres = startPostgres();
         // the platform retries the refused delivery: it is accepted once the database is back
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                assertThat(http.postJson("/webhook", duringOutage.json()).statusCode()).isEqualTo(200));
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM call_audit WHERE delivery_id = ?", Integer.class,
-                duringOutage.id())).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(
+                                http.postJson("/webhook", duringOutage.json()).statusCode())
+                        .isEqualTo(200));
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM call_audit WHERE delivery_id = ?", Integer.class, duringOutage.id()))
+                .isEqualTo(1);
     }
 
     private static EmbeddedPostgres startPostgres() {
         try {
-            return EmbeddedPostgres.builder().setPort(PG_PORT).setDataDirectory(PG_DATA)
-                    .setCleanDataDirectory(false).start();
+            return EmbeddedPostgres.builder()
+                    .setPort(PG_PORT)
+                    .setDataDirectory(PG_DATA)
+                    .setCleanDataDirectory(false)
+                    .start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start embedded PostgreSQL", e);
         }

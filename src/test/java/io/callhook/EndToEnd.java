@@ -1,14 +1,5 @@
 package io.callhook;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import jakarta.mail.Message.RecipientType;
+import jakarta.mail.internet.MimeMessage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -27,8 +20,6 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import io.callhook.testing.Http;
 import io.callhook.testing.Mailbox;
 import io.callhook.testing.Samples;
-import jakarta.mail.Message.RecipientType;
-import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +32,15 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * The whole path over real HTTP: the running application, Slack's side stubbed by WireMock, a real SMTP
  * server (GreenMail) and a real database, which each subclass chooses.
@@ -48,7 +48,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class EndToEnd {
 
-    static final WireMockServer slack = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    static final WireMockServer slack =
+            new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     static final GreenMail smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
     static final Duration DEADLINE = Duration.ofSeconds(15);
 
@@ -79,7 +80,8 @@ abstract class EndToEnd {
     @BeforeEach
     void slackAnswersOk() {
         http = new Http(port);
-        slack.stubFor(post(urlPathMatching("/services/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
+        slack.stubFor(post(urlPathMatching("/services/.*"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
     }
 
     @Test
@@ -97,16 +99,24 @@ abstract class EndToEnd {
         JsonNode message = Samples.JSON.readTree(posts.get(0).getBodyAsString());
         assertThat(message.get("text").asText()).isEqualTo("Successful call with John Doe");
         String blocks = message.get("blocks").toString();
-        assertThat(blocks).contains("John Doe", "Sales Agent", "Outbound", "4m 0s", "positive",
-                "Discussed enterprise pricing. Customer interested in annual plan.");
+        assertThat(blocks)
+                .contains(
+                        "John Doe",
+                        "Sales Agent",
+                        "Outbound",
+                        "4m 0s",
+                        "positive",
+                        "Discussed enterprise pricing. Customer interested in annual plan.");
         assertThat(slackPosts("/services/alerts", call.id())).isEmpty();
 
         List<MimeMessage> mails = mailbox.about(call.id());
         assertThat(mails).hasSize(2); // one message, one copy per recipient
-        assertThat(mails.stream().map(m -> Mailbox.header(m, "Message-ID")).distinct()).hasSize(1);
+        assertThat(mails.stream().map(m -> Mailbox.header(m, "Message-ID")).distinct())
+                .hasSize(1);
         MimeMessage mail = mails.get(0);
         assertThat(mail.getSubject()).contains("Successful", "John Doe", "Sales Agent");
-        assertThat(mail.getRecipients(RecipientType.TO)).extracting(Object::toString)
+        assertThat(mail.getRecipients(RecipientType.TO))
+                .extracting(Object::toString)
                 .containsExactly("ops@example.com", "sales@example.com");
         assertThat(mail.getFrom()).extracting(Object::toString).containsExactly("callhook@example.com");
         assertThat(Mailbox.text(mail)).contains("John Doe", "Sales Agent", "4m 0s", "Discussed enterprise pricing");
@@ -114,7 +124,8 @@ abstract class EndToEnd {
         assertThat(Mailbox.text(mail)).doesNotContain("Agent: Hello John"); // no transcript by default
 
         Map<String, Object> row = auditRow(call.id());
-        assertThat(row).containsEntry("event", "call.ended")
+        assertThat(row)
+                .containsEntry("event", "call.ended")
                 .containsEntry("call_id", "clx-call-001")
                 .containsEntry("organization_id", "clx-org-001")
                 .containsEntry("agent_id", "clx-agent-001")
@@ -132,9 +143,12 @@ abstract class EndToEnd {
                 .containsEntry("call_successful", true)
                 .containsEntry("payload", call.json());
         assertThat((BigDecimal) row.get("token_cost")).isEqualByComparingTo("12.50");
-        assertThat(row.get("started_at")).isEqualTo(OffsetDateTime.parse("2026-04-05T14:00:00Z").toInstant());
-        assertThat(row.get("ended_at")).isEqualTo(OffsetDateTime.parse("2026-04-05T14:04:00Z").toInstant());
-        assertThat(row.get("occurred_at")).isEqualTo(OffsetDateTime.parse("2026-04-05T14:04:00Z").toInstant());
+        assertThat(row.get("started_at"))
+                .isEqualTo(OffsetDateTime.parse("2026-04-05T14:00:00Z").toInstant());
+        assertThat(row.get("ended_at"))
+                .isEqualTo(OffsetDateTime.parse("2026-04-05T14:04:00Z").toInstant());
+        assertThat(row.get("occurred_at"))
+                .isEqualTo(OffsetDateTime.parse("2026-04-05T14:04:00Z").toInstant());
         assertThat(Samples.JSON.readTree((String) row.get("metadata")))
                 .isEqualTo(Samples.JSON.readTree("{\"campaign_id\":\"summer_2026\"}"));
     }
@@ -150,10 +164,11 @@ abstract class EndToEnd {
         assertThat(alerts).hasSize(1);
         JsonNode message = Samples.JSON.readTree(alerts.get(0).getBodyAsString());
         assertThat(message.get("text").asText()).contains("Jane Roe", "customer_hangup");
-        assertThat(message.get("blocks").toString()).contains("Unsuccessful call with Jane Roe", "customer_hangup",
-                "0m 35s", "negative");
+        assertThat(message.get("blocks").toString())
+                .contains("Unsuccessful call with Jane Roe", "customer_hangup", "0m 35s", "negative");
         assertThat(slackPosts("/services/team", call.id())).isEmpty();
-        assertThat(mailbox.about(call.id())).first()
+        assertThat(mailbox.about(call.id()))
+                .first()
                 .satisfies(mail -> assertThat(mail.getSubject()).contains("Unsuccessful", "Jane Roe", "Sales Agent"));
     }
 
@@ -166,7 +181,10 @@ abstract class EndToEnd {
         awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SKIPPED"));
         List<LoggedRequest> posts = slackPosts("/services/team", call.id());
         assertThat(posts).hasSize(1);
-        assertThat(Samples.JSON.readTree(posts.get(0).getBodyAsString()).get("text").asText())
+        assertThat(Samples.JSON
+                        .readTree(posts.get(0).getBodyAsString())
+                        .get("text")
+                        .asText())
                 .isEqualTo("Call with +1234567890 ended, outcome unknown");
         assertThat(mailbox.about(call.id())).isEmpty();
     }
@@ -180,7 +198,8 @@ abstract class EndToEnd {
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(answer.body()).isEqualTo("{\"received\":true}");
         awaitDeliveries(appointment.id(), Map.of("slack", "SKIPPED", "email", "SKIPPED"));
-        assertThat(auditRow(appointment.id())).containsEntry("event", "appointment.created")
+        assertThat(auditRow(appointment.id()))
+                .containsEntry("event", "appointment.created")
                 .containsEntry("organization_id", "clx-org-001")
                 .containsEntry("payload", appointment.json());
         assertThat(slackPosts("/services/team", appointment.id())).isEmpty();
@@ -198,8 +217,9 @@ abstract class EndToEnd {
         assertThat(first.body()).isEqualTo("{\"received\":true}");
         assertThat(repeat.statusCode()).isEqualTo(200);
         assertThat(repeat.body()).isEqualTo("{\"received\":true,\"duplicate\":true}");
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM call_audit WHERE delivery_id = ?", Integer.class,
-                call.id())).isEqualTo(1);
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM call_audit WHERE delivery_id = ?", Integer.class, call.id()))
+                .isEqualTo(1);
         // a repeat that caused work would show up within the time the first one took
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             assertThat(slackPosts("/services/team", call.id())).hasSize(1);
@@ -223,36 +243,49 @@ abstract class EndToEnd {
                 Arguments.of("application/json", without(good, "data"), 422, "data is required"),
                 Arguments.of("application/json", edit(good, "{\"id\": 42}"), 422, "id must be a non-empty string"),
                 Arguments.of("application/json", edit(good, "{\"data\": \"call\"}"), 422, "data must be an object"),
-                Arguments.of("application/json", editData(good, "{\"duration\": 12.5}"), 422,
+                Arguments.of(
+                        "application/json",
+                        editData(good, "{\"duration\": 12.5}"),
+                        422,
                         "data.duration must be a whole number of seconds"),
-                Arguments.of("application/json", editData(good, "{\"duration\": \"240\"}"), 422,
+                Arguments.of(
+                        "application/json",
+                        editData(good, "{\"duration\": \"240\"}"),
+                        422,
                         "data.duration must be a whole number of seconds"),
-                Arguments.of("application/json", editData(good, "{\"callSuccessful\": \"yes\"}"), 422,
+                Arguments.of(
+                        "application/json",
+                        editData(good, "{\"callSuccessful\": \"yes\"}"),
+                        422,
                         "data.callSuccessful must be true, false or null"),
-                Arguments.of("application/json", editData(good, "{\"startedAt\": \"yesterday\"}"), 422,
+                Arguments.of(
+                        "application/json",
+                        editData(good, "{\"startedAt\": \"yesterday\"}"),
+                        422,
                         "data.startedAt must be an ISO 8601 time"),
-                Arguments.of("application/json", editData(good, "{\"callId\": null}"), 422,
-                        "data.callId is required"));
+                Arguments.of("application/json", editData(good, "{\"callId\": null}"), 422, "data.callId is required"));
     }
 
     @ParameterizedTest(name = "[{index}] {0} → {2} {3}")
     @MethodSource("badInput")
-    void badInputIsRefusedWithItsStatusAndNothingIsStored(String contentType, String body, int status,
-            String error) throws Exception {
+    void badInputIsRefusedWithItsStatusAndNothingIsStored(String contentType, String body, int status, String error)
+            throws Exception {
         long before = auditRows();
 
-        HttpResponse<String> answer = http.post("/webhook", contentType, body.getBytes(StandardCharsets.UTF_8),
-                Map.of());
+        HttpResponse<String> answer =
+                http.post("/webhook", contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
 
         assertThat(answer.statusCode()).isEqualTo(status);
-        assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/json"));
+        assertThat(answer.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         JsonNode json = Samples.JSON.readTree(answer.body());
         assertThat(json.get("error").asText() + json.path("details")).contains(error);
         assertThat(answer.body()).doesNotContain("Exception", "\tat ");
         assertThat(auditRows()).isEqualTo(before);
-        assertThat(http.postJson("/webhook", Samples.of("appointment-created").json()).statusCode())
-                .as("still serving").isEqualTo(200);
+        assertThat(http.postJson("/webhook", Samples.of("appointment-created").json())
+                        .statusCode())
+                .as("still serving")
+                .isEqualTo(200);
     }
 
     @Test
@@ -262,31 +295,44 @@ abstract class EndToEnd {
             data.put("summary", "*bold* <@U123> \"quoted\" \\ backslash");
         });
 
-        HttpResponse<String> answer = http.post("/webhook", "application/json",
+        HttpResponse<String> answer = http.post(
+                "/webhook",
+                "application/json",
                 call.json().getBytes(StandardCharsets.UTF_8),
-                Map.of("To", "thief@evil.example", "Cc", "thief@evil.example", "Subject", "spoofed",
-                        "X-Forwarded-For", "10.0.0.1"));
+                Map.of(
+                        "To",
+                        "thief@evil.example",
+                        "Cc",
+                        "thief@evil.example",
+                        "Subject",
+                        "spoofed",
+                        "X-Forwarded-For",
+                        "10.0.0.1"));
 
         assertThat(answer.statusCode()).isEqualTo(200);
         awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT"));
         String slackBody = slackPosts("/services/team", call.id()).get(0).getBodyAsString();
         JsonNode message = Samples.JSON.readTree(slackBody);
-        assertThat(message.get("text").asText()).isEqualTo(
-                "Successful call with Eve &lt;!channel&gt; &amp; &lt;https://evil.example|click here&gt;\r\n"
+        assertThat(message.get("text").asText())
+                .isEqualTo("Successful call with Eve &lt;!channel&gt; &amp; &lt;https://evil.example|click here&gt;\r\n"
                         + "Bcc: thief@evil.example");
-        assertThat(message.get("blocks").toString()).doesNotContain("<!channel>", "<https://", "<@U123>")
+        assertThat(message.get("blocks").toString())
+                .doesNotContain("<!channel>", "<https://", "<@U123>")
                 .contains("&lt;@U123&gt;", "\\\"quoted\\\"");
 
         List<MimeMessage> mails = mailbox.about(call.id());
         assertThat(mails).hasSize(2);
         for (MimeMessage mail : mails) {
-            assertThat(mail.getAllRecipients()).extracting(Object::toString)
+            assertThat(mail.getAllRecipients())
+                    .extracting(Object::toString)
                     .containsExactlyInAnyOrder("ops@example.com", "sales@example.com");
             assertThat(Mailbox.header(mail, "Bcc")).isNull();
             assertThat(Mailbox.header(mail, "Cc")).isNull();
             assertThat(Mailbox.header(mail, "X-Forwarded-For")).isNull();
             assertThat(mail.getSubject()).doesNotContain("\r", "\n", "spoofed").contains("Bcc: thief@evil.example");
-            assertThat(Mailbox.html(mail)).contains("Eve &lt;!channel&gt; &amp;").doesNotContain("<!channel>");
+            assertThat(Mailbox.html(mail))
+                    .contains("Eve &lt;!channel&gt; &amp;")
+                    .doesNotContain("<!channel>");
         }
     }
 
@@ -302,9 +348,12 @@ abstract class EndToEnd {
         assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
 
         awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT"));
-        assertThat(auditRow(call.id())).containsEntry("customer_name", name).containsEntry("summary", summary)
+        assertThat(auditRow(call.id()))
+                .containsEntry("customer_name", name)
+                .containsEntry("summary", summary)
                 .containsEntry("payload", call.json());
-        JsonNode message = Samples.JSON.readTree(slackPosts("/services/team", call.id()).get(0).getBodyAsString());
+        JsonNode message = Samples.JSON.readTree(
+                slackPosts("/services/team", call.id()).get(0).getBodyAsString());
         assertThat(message.get("text").asText()).isEqualTo("Successful call with " + name);
         assertThat(message.get("blocks").toString()).contains(summary);
         MimeMessage mail = mailbox.about(call.id()).get(0);
@@ -314,17 +363,19 @@ abstract class EndToEnd {
     }
 
     void awaitDeliveries(String deliveryId, Map<String, String> expected) {
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(deliveries(deliveryId)).isEqualTo(expected));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(deliveries(deliveryId)).isEqualTo(expected));
     }
 
     Map<String, String> deliveries(String deliveryId) {
-        return jdbc.queryForList("SELECT channel, status FROM call_delivery WHERE delivery_id = ?", deliveryId)
-                .stream().collect(Collectors.toMap(r -> (String) r.get("channel"), r -> (String) r.get("status")));
+        return jdbc.queryForList("SELECT channel, status FROM call_delivery WHERE delivery_id = ?", deliveryId).stream()
+                .collect(Collectors.toMap(r -> (String) r.get("channel"), r -> (String) r.get("status")));
     }
 
     List<LoggedRequest> slackPosts(String path, String deliveryId) {
         return slack.findAll(postRequestedFor(urlPathEqualTo(path))).stream()
-                .filter(request -> request.getBodyAsString().contains(deliveryId)).toList();
+                .filter(request -> request.getBodyAsString().contains(deliveryId))
+                .toList();
     }
 
     long auditRows() {
@@ -333,19 +384,22 @@ abstract class EndToEnd {
 
     /** The row with timestamps as instants, so H2 and PostgreSQL compare alike. */
     Map<String, Object> auditRow(String deliveryId) {
-        return jdbc.queryForObject("SELECT * FROM call_audit WHERE delivery_id = ?", (rs, n) -> {
-            Map<String, Object> row = new java.util.HashMap<>();
-            var meta = rs.getMetaData();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                String column = meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT);
-                Object value = rs.getObject(i);
-                if (column.endsWith("_at") && value != null) {
-                    value = rs.getObject(i, OffsetDateTime.class).toInstant();
-                }
-                row.put(column, value);
-            }
-            return row;
-        }, deliveryId);
+        return jdbc.queryForObject(
+                "SELECT * FROM call_audit WHERE delivery_id = ?",
+                (rs, n) -> {
+                    Map<String, Object> row = new java.util.HashMap<>();
+                    var meta = rs.getMetaData();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        String column = meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT);
+                        Object value = rs.getObject(i);
+                        if (column.endsWith("_at") && value != null) {
+                            value = rs.getObject(i, OffsetDateTime.class).toInstant();
+                        }
+                        row.put(column, value);
+                    }
+                    return row;
+                },
+                deliveryId);
     }
 
     private static String without(String json, String field) {

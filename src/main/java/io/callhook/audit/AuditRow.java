@@ -21,23 +21,31 @@ public final class AuditRow {
     /** Event whose {@code data} is a call and fills the typed columns. */
     public static final String CALL_ENDED = "call.ended";
 
-    private static final List<String> TEXT_FIELDS = List.of("agentId", "agentName", "customerName",
-            "customerPhone", "fromNumber", "direction", "status", "disconnectionReason", "sentiment", "summary",
+    private static final List<String> TEXT_FIELDS = List.of(
+            "agentId",
+            "agentName",
+            "customerName",
+            "customerPhone",
+            "fromNumber",
+            "direction",
+            "status",
+            "disconnectionReason",
+            "sentiment",
+            "summary",
             "transcript");
     private static final BigDecimal MAX_TOKEN_COST = new BigDecimal("1e12");
 
     private final Map<String, Object> parameters = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
 
-    private AuditRow() {
-    }
+    private AuditRow() {}
 
     /**
      * Reads the row from a parsed envelope whose {@code id} and {@code event} are already checked.
      * {@link #problems()} lists every field of {@code data} that has the wrong type.
      */
-    public static AuditRow of(String deliveryId, String event, OffsetDateTime occurredAt, JsonNode data,
-            String payload) {
+    public static AuditRow of(
+            String deliveryId, String event, OffsetDateTime occurredAt, JsonNode data, String payload) {
         AuditRow row = new AuditRow();
         Map<String, Object> p = row.parameters;
         p.put("deliveryId", deliveryId);

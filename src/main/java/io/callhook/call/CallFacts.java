@@ -61,7 +61,9 @@ public record CallFacts(
                 orNone(data.get("disconnectionReason")),
                 orNone(data.get("summary")),
                 text(data.get("transcript")),
-                data.get("tokenCost") instanceof Number n ? new BigDecimal(n.toString()).stripTrailingZeros().toPlainString() : NONE,
+                data.get("tokenCost") instanceof Number n
+                        ? new BigDecimal(n.toString()).stripTrailingZeros().toPlainString()
+                        : NONE,
                 orNone(data.get("startedAt")),
                 orNone(data.get("endedAt")));
     }
@@ -90,7 +92,9 @@ public record CallFacts(
         if (value == null) {
             return NONE;
         }
-        return value.isEmpty() ? value : value.substring(0, 1).toUpperCase() + value.substring(1).toLowerCase();
+        return value.isEmpty()
+                ? value
+                : value.substring(0, 1).toUpperCase() + value.substring(1).toLowerCase();
     }
 
     private static String text(Object value) {

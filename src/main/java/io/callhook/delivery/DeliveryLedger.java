@@ -1,7 +1,7 @@
 package io.callhook.delivery;
 
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,39 +53,43 @@ public class DeliveryLedger {
         Set<String> all = new LinkedHashSet<>(channels.keySet());
         all.addAll(chosen);
 
-        Map<String, String> decisions = new LinkedHashMap<>();
+        // channel → why it is skipped; no entry for a channel that is owed
+        Map<String, String> skipped = new LinkedHashMap<>();
         for (String name : all) {
             DeliveryChannel channel = channels.get(name);
-            String reason = !chosen.contains(name) ? "not chosen by the routes"
-                    : channel == null ? null : channel.offReason(exchange).orElse(null);
-            decisions.put(name, reason);
+            if (!chosen.contains(name)) {
+                skipped.put(name, "not chosen by the routes");
+            } else if (channel != null) {
+                channel.offReason(exchange).ifPresent(reason -> skipped.put(name, reason));
+            }
         }
 
         List<String> owed = transaction.execute(status -> {
             // Locks the event so two dispatchers of the same delivery record its channels once
             jdbc.queryForList("SELECT delivery_id FROM call_audit WHERE delivery_id = ? FOR UPDATE", deliveryId);
-            Set<String> recorded = new LinkedHashSet<>(jdbc.queryForList(
+            Set<String> recorded = new HashSet<>(jdbc.queryForList(
                     "SELECT channel FROM call_delivery WHERE delivery_id = ?", String.class, deliveryId));
-            decisions.forEach((name, skipReason) -> {
+            for (String name : all) {
                 if (!recorded.contains(name)) {
-                    jdbc.update("INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error,"
-                            + " created_at, updated_at) VALUES (?, ?, ?, 0, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-                            deliveryId, name, skipReason == null ? PENDING : SKIPPED, skipReason);
+                    String reason = skipped.get(name);
+                    jdbc.update("""
+                            INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at, updated_at)
+                            VALUES (?, ?, ?, 0, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)""", deliveryId, name, reason == null ? PENDING : SKIPPED, reason);
                 }
-            });
-            jdbc.update("UPDATE call_audit SET dispatched_at = CURRENT_TIMESTAMP"
-                    + " WHERE delivery_id = ? AND dispatched_at IS NULL", deliveryId);
-            return jdbc.queryForList("SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ?"
-                    + " ORDER BY channel DESC", String.class, deliveryId, PENDING);
+            }
+            jdbc.update(
+                    "UPDATE call_audit SET dispatched_at = CURRENT_TIMESTAMP WHERE delivery_id = ? AND dispatched_at IS NULL",
+                    deliveryId);
+            return jdbc.queryForList(
+                    "SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ? ORDER BY channel",
+                    String.class,
+                    deliveryId,
+                    PENDING);
         });
 
-        log.info("Delivery {} dispatched: {}", deliveryId, decisions.entrySet().stream()
-                .map(d -> d.getKey() + (owed.contains(d.getKey()) ? " PENDING"
-                        : d.getValue() == null ? " already recorded" : " SKIPPED (" + d.getValue() + ")"))
-                .collect(Collectors.joining(", ")));
-        List<String> endpoints = new ArrayList<>();
-        owed.forEach(name -> endpoints.add("direct:" + name));
-        exchange.setVariable("sendTo", String.join(",", endpoints));
+        log.info("Delivery {} dispatched: owed {}, skipped {}", deliveryId, owed, skipped);
+        exchange.setVariable(
+                "sendTo", owed.stream().map(name -> "direct:" + name).collect(Collectors.joining(",")));
     }
 
     /** The channel's route delivered the event (variables {@code deliveryId} and {@code channel}). */
@@ -102,9 +106,14 @@ public class DeliveryLedger {
     private void record(Exchange exchange, String status, String error) {
         String deliveryId = exchange.getVariable("deliveryId", String.class);
         String channel = exchange.getVariable("channel", String.class);
-        int updated = jdbc.update("UPDATE call_delivery SET status = ?, attempts = attempts + 1, last_error = ?,"
-                + " updated_at = CURRENT_TIMESTAMP WHERE delivery_id = ? AND channel = ? AND status = ?",
-                status, error, deliveryId, channel, PENDING);
+        int updated = jdbc.update(
+                "UPDATE call_delivery SET status = ?, attempts = attempts + 1, last_error = ?,"
+                        + " updated_at = CURRENT_TIMESTAMP WHERE delivery_id = ? AND channel = ? AND status = ?",
+                status,
+                error,
+                deliveryId,
+                channel,
+                PENDING);
         if (updated == 0) {
             log.warn("Delivery {} {}: no PENDING row to mark {}", deliveryId, channel, status);
         } else if (SENT.equals(status)) {
@@ -122,7 +131,10 @@ public class DeliveryLedger {
     private static Set<String> names(String list) {
         Set<String> names = new LinkedHashSet<>();
         if (list != null) {
-            Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(names::add);
+            Arrays.stream(list.split(","))
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .forEach(names::add);
         }
         return names;
     }

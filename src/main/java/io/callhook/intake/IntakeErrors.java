@@ -6,10 +6,10 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import jakarta.servlet.http.HttpServletResponse;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.servlet.http.HttpServletResponse;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,9 @@ public class IntakeErrors {
         } else if (causedBy(failure, SQLException.class)) {
             status = 503;
             error = "storage unavailable, retry later";
-            log.error("Could not store delivery {}: answering 503 so the platform retries: {}", deliveryId,
+            log.error(
+                    "Could not store delivery {}: answering 503 so the platform retries: {}",
+                    deliveryId,
                     failure.toString());
         } else {
             status = 500;

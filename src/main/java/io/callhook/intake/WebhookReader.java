@@ -57,7 +57,8 @@ public class WebhookReader {
         }
         String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
         String mediaType = parts[0].trim();
-        if (!mediaType.equals("application/json") && !(mediaType.startsWith("application/") && mediaType.endsWith("+json"))) {
+        if (!mediaType.equals("application/json")
+                && !(mediaType.startsWith("application/") && mediaType.endsWith("+json"))) {
             throw new WebhookRejected(415, "Content-Type must be application/json");
         }
         for (int i = 1; i < parts.length; i++) {
@@ -87,8 +88,8 @@ public class WebhookReader {
             throw new WebhookRejected(400, "unreadable body");
         }
         if (root == null || !root.isObject()) {
-            throw new WebhookRejected(422, "payload must be a JSON object",
-                    List.of("expected an object with id, event and data"));
+            throw new WebhookRejected(
+                    422, "payload must be a JSON object", List.of("expected an object with id, event and data"));
         }
 
         List<String> problems = new ArrayList<>();

@@ -3,11 +3,11 @@ package io.callhook.mail;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
 
 import io.callhook.call.CallFacts;
 import io.callhook.delivery.DeliveryChannel;
-import jakarta.mail.internet.AddressException;
-import jakarta.mail.internet.InternetAddress;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Variable;
@@ -110,8 +110,8 @@ public class SummaryMail implements DeliveryChannel {
         try {
             InternetAddress.parse(addresses, true);
         } catch (AddressException e) {
-            throw new IllegalStateException(variable + " is not a valid, comma-separated list of addresses: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    variable + " is not a valid, comma-separated list of addresses: " + e.getMessage(), e);
         }
     }
 }

@@ -33,14 +33,17 @@ public class RoutesLocation implements EnvironmentPostProcessor {
         if (environment.containsProperty(INCLUDE_PATTERN)) {
             return; // set explicitly (tests, or an operator who knows Camel): respect it
         }
-        Path dir = Path.of(environment.getProperty(ROUTES_DIR, "./routes")).toAbsolutePath().normalize();
+        Path dir = Path.of(environment.getProperty(ROUTES_DIR, "./routes"))
+                .toAbsolutePath()
+                .normalize();
         Map<String, Object> location;
         if (Files.isDirectory(dir)) {
             String base = "file:" + dir.toString().replace('\\', '/');
             location = Map.of(INCLUDE_PATTERN, base + "/*.camel.yaml", TEMPLATES, base + "/templates");
             log.info("Routes and templates are read from " + dir);
         } else {
-            location = Map.of(INCLUDE_PATTERN, "classpath:routes/*.camel.yaml", TEMPLATES, "classpath:routes/templates");
+            location =
+                    Map.of(INCLUDE_PATTERN, "classpath:routes/*.camel.yaml", TEMPLATES, "classpath:routes/templates");
             log.info("No routes folder at " + dir + ": using the routes packaged in the jar");
         }
         environment.getPropertySources().addFirst(new MapPropertySource("callhookRoutesLocation", location));

@@ -21,6 +21,7 @@ public class SlackMessages {
 
     /** Slack refuses a section over 3,000 characters and a field over 2,000 (then the send fails for good). */
     static final int MAX_LONG_TEXT = 2500;
+
     static final int MAX_SHORT_TEXT = 300;
 
     private static final Gson SLACK_JSON = GsonFactory.createSnakeCase();

@@ -42,7 +42,8 @@ class SlackWebhooks implements DeliveryChannel {
     public Optional<String> offReason(Exchange dispatch) {
         String webhook = dispatch.getVariable("slackWebhook", "team", String.class);
         if (camel.getComponent(PREFIX + webhook) instanceof SlackComponent component) {
-            return component.getWebhookUrl() == null || component.getWebhookUrl().isBlank()
+            return component.getWebhookUrl() == null
+                            || component.getWebhookUrl().isBlank()
                     ? Optional.of("Slack webhook '" + webhook + "' is not configured")
                     : Optional.empty();
         }
@@ -53,7 +54,8 @@ class SlackWebhooks implements DeliveryChannel {
     void reportOff() {
         if (properties.teamUrl() == null) {
             log.warn("Slack is off: CALLHOOK_SLACK_WEBHOOK_URL is not set; Slack deliveries are recorded as SKIPPED");
-        } else if (properties.alertsWebhookUrl() == null || properties.alertsWebhookUrl().isBlank()) {
+        } else if (properties.alertsWebhookUrl() == null
+                || properties.alertsWebhookUrl().isBlank()) {
             log.info("Slack alerts go to the team webhook: CALLHOOK_SLACK_ALERTS_WEBHOOK_URL is not set");
         }
     }

@@ -1,11 +1,11 @@
 package io.callhook.call;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class CallFactsTest {
 
@@ -30,7 +30,8 @@ class CallFactsTest {
         Map<String, Object> data = new HashMap<>();
         data.put("customerName", null);
         data.put("customerPhone", "+1234567890");
-        assertThat(CallFacts.of(Map.of("id", "d", "event", "call.ended", "data", data)).customerName())
+        assertThat(CallFacts.of(Map.of("id", "d", "event", "call.ended", "data", data))
+                        .customerName())
                 .isEqualTo("+1234567890");
 
         data.remove("customerPhone");
@@ -42,8 +43,8 @@ class CallFactsTest {
 
     @Test
     void directionAndTokenCostReadNaturally() {
-        CallFacts facts = CallFacts.of(Map.of("id", "d", "event", "call.ended",
-                "data", Map.of("direction", "OUTBOUND", "tokenCost", 12.50)));
+        CallFacts facts = CallFacts.of(
+                Map.of("id", "d", "event", "call.ended", "data", Map.of("direction", "OUTBOUND", "tokenCost", 12.50)));
         assertThat(facts.direction()).isEqualTo("Outbound");
         assertThat(facts.tokenCost()).isEqualTo("12.5");
     }

@@ -1,9 +1,5 @@
 package io.callhook.intake;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -13,6 +9,10 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class WebhookReaderTest {
 
@@ -25,7 +25,8 @@ class WebhookReaderTest {
         reader.checkContentType("application/cloudevents+json");
         assertThat(status(() -> reader.checkContentType(null))).isEqualTo(415);
         assertThat(status(() -> reader.checkContentType("text/plain"))).isEqualTo(415);
-        assertThat(status(() -> reader.checkContentType("application/json; charset=utf-16"))).isEqualTo(415);
+        assertThat(status(() -> reader.checkContentType("application/json; charset=utf-16")))
+                .isEqualTo(415);
     }
 
     @Test
@@ -42,47 +43,66 @@ class WebhookReaderTest {
         assertThat(exchange.getVariable("callId")).isEqualTo("c-1");
         @SuppressWarnings("unchecked")
         Map<String, Object> parameters = exchange.getMessage().getHeader(JdbcConstants.JDBC_PARAMETERS, Map.class);
-        assertThat(parameters).containsEntry("durationSeconds", 240).containsEntry("callSuccessful", true)
-                .containsEntry("metadata", "{\"k\":\"v\"}").containsKeys("receivedAt", "startedAt", "payload");
+        assertThat(parameters)
+                .containsEntry("durationSeconds", 240)
+                .containsEntry("callSuccessful", true)
+                .containsEntry("metadata", "{\"k\":\"v\"}")
+                .containsKeys("receivedAt", "startedAt", "payload");
     }
 
     @Test
     void hostileJsonIsRefusedAsBadInputNeverAnError() {
-        assertThat(status(() -> reader.parse(exchange("[".repeat(5000) + "]".repeat(5000))))).isEqualTo(400);
+        assertThat(status(() -> reader.parse(exchange("[".repeat(5000) + "]".repeat(5000)))))
+                .isEqualTo(400);
         assertThat(status(() -> reader.parse(exchange("{\"a\":".repeat(5000) + "1" + "}".repeat(5000)))))
                 .isEqualTo(400);
-        assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\", \"id\": \"b\", \"event\": \"x\", \"data\": {}}"))))
-                .as("duplicate keys").isEqualTo(400);
+        assertThat(status(
+                        () -> reader.parse(exchange("{\"id\": \"a\", \"id\": \"b\", \"event\": \"x\", \"data\": {}}"))))
+                .as("duplicate keys")
+                .isEqualTo(400);
         assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\", \"event\": \"call.ended\", \"data\": "
-                + "{\"callId\": \"c\", \"duration\": 1" + "0".repeat(500) + "}}")))).as("huge number").isEqualTo(400);
+                        + "{\"callId\": \"c\", \"duration\": 1" + "0".repeat(500) + "}}"))))
+                .as("huge number")
+                .isEqualTo(400);
         assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\", \"event\": \"call.ended\", \"data\": "
-                + "{\"callId\": \"c\", \"duration\": 1" + "0".repeat(40) + "}}")))).as("big number").isEqualTo(422);
-        assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\"} {\"id\": \"b\"}")))).as("trailing").isEqualTo(400);
+                        + "{\"callId\": \"c\", \"duration\": 1" + "0".repeat(40) + "}}"))))
+                .as("big number")
+                .isEqualTo(422);
+        assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\"} {\"id\": \"b\"}"))))
+                .as("trailing")
+                .isEqualTo(400);
         byte[] invalidUtf8 = "{\"id\": \"a\", \"event\": \"x\", \"data\": {\"n\": \"\u00ff\"}}"
                 .getBytes(StandardCharsets.ISO_8859_1);
-        assertThat(status(() -> reader.parse(exchange(invalidUtf8)))).as("invalid UTF-8").isEqualTo(400);
+        assertThat(status(() -> reader.parse(exchange(invalidUtf8))))
+                .as("invalid UTF-8")
+                .isEqualTo(400);
         assertThat(status(() -> reader.parse(exchange("null")))).isEqualTo(422);
         assertThat(status(() -> reader.parse(exchange("\"text\"")))).isEqualTo(422);
     }
 
     @Test
     void everyWrongFieldIsNamedInOneAnswer() {
-        WebhookRejected rejected = catchThrowableOfType(WebhookRejected.class, () -> reader.parse(exchange(
-                "{\"id\": \"a\", \"event\": \"call.ended\", \"data\": {\"callId\": 7, \"duration\": -1,"
-                        + " \"endedAt\": 5, \"metadata\": []}}")));
+        WebhookRejected rejected = catchThrowableOfType(
+                WebhookRejected.class,
+                () -> reader.parse(exchange(
+                        "{\"id\": \"a\", \"event\": \"call.ended\", \"data\": {\"callId\": 7, \"duration\": -1,"
+                                + " \"endedAt\": 5, \"metadata\": []}}")));
 
         assertThat(rejected.status()).isEqualTo(422);
-        assertThat(rejected.details()).containsExactly("data.callId must be a string",
-                "data.duration must be a whole number of seconds",
-                "data.endedAt must be an ISO 8601 time with offset, e.g. 2026-04-05T14:00:00Z",
-                "data.metadata must be an object or null");
+        assertThat(rejected.details())
+                .containsExactly(
+                        "data.callId must be a string",
+                        "data.duration must be a whole number of seconds",
+                        "data.endedAt must be an ISO 8601 time with offset, e.g. 2026-04-05T14:00:00Z",
+                        "data.metadata must be an object or null");
     }
 
     @Test
     void overlongIdIsRefused() {
         String id = "x".repeat(WebhookReader.MAX_ID_LENGTH + 1);
         assertThatThrownBy(() -> reader.parse(exchange("{\"id\": \"" + id + "\", \"event\": \"x\", \"data\": {}}")))
-                .isInstanceOfSatisfying(WebhookRejected.class, e -> assertThat(e.status()).isEqualTo(422));
+                .isInstanceOfSatisfying(
+                        WebhookRejected.class, e -> assertThat(e.status()).isEqualTo(422));
     }
 
     @Test

@@ -1,17 +1,22 @@
 package io.callhook.mail;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 class SummaryMailTest {
 
-    static final Map<String, Object> CALL = Map.of("id", "d-1", "event", "call.ended", "data", Map.of(
-            "customerName", "Tom & <Jerry>", "transcript", "Agent: hello", "callSuccessful", true));
+    static final Map<String, Object> CALL = Map.of(
+            "id",
+            "d-1",
+            "event",
+            "call.ended",
+            "data",
+            Map.of("customerName", "Tom & <Jerry>", "transcript", "Agent: hello", "callSuccessful", true));
 
     @Test
     void subjectIsOneBoundedLineWhateverThePayloadHolds() {
@@ -26,7 +31,8 @@ class SummaryMailTest {
         SummaryMail mail = new SummaryMail(properties(null, false));
 
         assertThat(mail.html(CALL)).containsEntry("customerName", "Tom &amp; &lt;Jerry&gt;");
-        assertThat(mail.text(CALL)).containsEntry("customerName", "Tom & <Jerry>")
+        assertThat(mail.text(CALL))
+                .containsEntry("customerName", "Tom & <Jerry>")
                 .containsEntry("outcomeTitle", "Successful");
     }
 
@@ -38,11 +44,27 @@ class SummaryMailTest {
 
     @Test
     void configuredHostWithoutRecipientsStopsTheStartWithAClearMessage() {
-        assertThatThrownBy(() -> new SummaryMail(new MailProperties("smtp.example.com", 25, null, null, false,
-                "callhook@example.com", "", Duration.ofSeconds(10), false)))
+        assertThatThrownBy(() -> new SummaryMail(new MailProperties(
+                        "smtp.example.com",
+                        25,
+                        null,
+                        null,
+                        false,
+                        "callhook@example.com",
+                        "",
+                        Duration.ofSeconds(10),
+                        false)))
                 .hasMessageContaining("CALLHOOK_MAIL_TO must be set");
-        assertThatThrownBy(() -> new SummaryMail(new MailProperties("smtp.example.com", 25, null, null, false,
-                "callhook@example.com", "not an address,", Duration.ofSeconds(10), false)))
+        assertThatThrownBy(() -> new SummaryMail(new MailProperties(
+                        "smtp.example.com",
+                        25,
+                        null,
+                        null,
+                        false,
+                        "callhook@example.com",
+                        "not an address,",
+                        Duration.ofSeconds(10),
+                        false)))
                 .hasMessageContaining("CALLHOOK_MAIL_TO is not a valid");
     }
 

@@ -1,7 +1,5 @@
 package io.callhook.routes;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.yaml.snakeyaml.Yaml;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Loads the real routes folder, as a deployment would: a route file or template that does not load,
@@ -52,7 +52,9 @@ class RoutesFolderTest {
         for (Path file : routeFiles()) {
             for (Map<String, Object> item : items(file)) {
                 if (item.get("route") instanceof Map<?, ?> route) {
-                    assertThat(route.get("id")).as("explicit route id in %s", file).isNotNull();
+                    assertThat(route.get("id"))
+                            .as("explicit route id in %s", file)
+                            .isNotNull();
                     declared.add((String) route.get("id"));
                 }
             }
@@ -61,15 +63,19 @@ class RoutesFolderTest {
         assertThat(declared).isNotEmpty().doesNotHaveDuplicates();
         assertThat(camel.getRoutes()).extracting(Route::getRouteId).containsExactlyInAnyOrderElementsOf(declared);
         for (String id : declared) {
-            assertThat(camel.getRouteController().getRouteStatus(id).isStarted()).as(id).isTrue();
+            assertThat(camel.getRouteController().getRouteStatus(id).isStarted())
+                    .as(id)
+                    .isTrue();
         }
     }
 
     @Test
     void everyRouteFileOpensWithTheTriggerAndOutcomeComment() throws IOException {
         for (Path file : routeFiles()) {
-            assertThat(Files.readAllLines(file, StandardCharsets.UTF_8).get(0)).as(file.toString())
-                    .startsWith("# ").contains("→");
+            assertThat(Files.readAllLines(file, StandardCharsets.UTF_8).get(0))
+                    .as(file.toString())
+                    .startsWith("# ")
+                    .contains("→");
         }
     }
 
@@ -80,12 +86,13 @@ class RoutesFolderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"call-ended", "call-ended-unsuccessful", "call-ended-unknown-outcome", "appointment-created"})
+    @ValueSource(
+            strings = {"call-ended", "call-ended-unsuccessful", "call-ended-unknown-outcome", "appointment-created"})
     void everySlackTemplateRendersABlockKitMessageForEverySample(String sample) throws IOException {
         Map<String, Object> envelope = envelope(sample);
         for (Path template : templates("slack-")) {
-            String rendered = producer.requestBody("freemarker:file:" + template.toAbsolutePath(),
-                    slackMessages.model(envelope), String.class);
+            String rendered = producer.requestBody(
+                    "freemarker:file:" + template.toAbsolutePath(), slackMessages.model(envelope), String.class);
             Message message = slackMessages.message(rendered);
             assertThat(message.getText()).as(template.toString()).isNotBlank();
             assertThat(message.getBlocks()).as(template.toString()).isNotEmpty();
@@ -98,8 +105,8 @@ class RoutesFolderTest {
         Map<String, Object> envelope = envelope(sample);
         String customer = summaryMail.text(envelope).get("customerName");
         for (Path template : templates("email-")) {
-            Map<String, String> data = template.toString().endsWith(".html.ftl")
-                    ? summaryMail.html(envelope) : summaryMail.text(envelope);
+            Map<String, String> data =
+                    template.toString().endsWith(".html.ftl") ? summaryMail.html(envelope) : summaryMail.text(envelope);
             String rendered = producer.requestBody("freemarker:file:" + template.toAbsolutePath(), data, String.class);
             assertThat(rendered).as(template.toString()).contains(customer);
         }
@@ -112,13 +119,17 @@ class RoutesFolderTest {
 
     static List<Path> routeFiles() throws IOException {
         try (Stream<Path> files = Files.list(ROUTES)) {
-            return files.filter(f -> f.toString().endsWith(".camel.yaml")).sorted().toList();
+            return files.filter(f -> f.toString().endsWith(".camel.yaml"))
+                    .sorted()
+                    .toList();
         }
     }
 
     static List<Path> templates(String prefix) throws IOException {
         try (Stream<Path> files = Files.list(ROUTES.resolve("templates"))) {
-            List<Path> found = files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList();
+            List<Path> found = files.filter(f -> f.getFileName().toString().startsWith(prefix))
+                    .sorted()
+                    .toList();
             assertThat(found).as("templates starting " + prefix).isNotEmpty();
             return found;
         }

@@ -1,13 +1,13 @@
 package io.callhook.slack;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.slack.api.model.Message;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SlackMessagesTest {
 
@@ -21,7 +21,12 @@ class SlackMessagesTest {
 
     @Test
     void modelValuesAreSafeInsideAJsonStringWhateverTheyContain() throws Exception {
-        Map<String, String> model = messages.model(Map.of("id", "d-1", "event", "call.ended", "data",
+        Map<String, String> model = messages.model(Map.of(
+                "id",
+                "d-1",
+                "event",
+                "call.ended",
+                "data",
                 Map.of("customerName", "Eve \"quoted\" \\ <b>\n\u0001 \u2028 ok", "duration", 240)));
 
         String json = "{\"text\": \"" + model.get("customerName") + "\"}";
@@ -33,7 +38,12 @@ class SlackMessagesTest {
 
     @Test
     void longTextIsCutBelowSlacksLimits() {
-        Map<String, String> model = messages.model(Map.of("id", "d-1", "event", "call.ended", "data",
+        Map<String, String> model = messages.model(Map.of(
+                "id",
+                "d-1",
+                "event",
+                "call.ended",
+                "data",
                 Map.of("summary", "s".repeat(10_000), "agentName", "a".repeat(5_000))));
 
         assertThat(model.get("summary")).hasSize(SlackMessages.MAX_LONG_TEXT).endsWith("…");
@@ -44,7 +54,12 @@ class SlackMessagesTest {
     void phoneNumbersAreMaskedWhenAsked() {
         SlackMessages masking = new SlackMessages(new SlackProperties(null, null, true));
 
-        Map<String, String> model = masking.model(Map.of("id", "d", "event", "call.ended", "data",
+        Map<String, String> model = masking.model(Map.of(
+                "id",
+                "d",
+                "event",
+                "call.ended",
+                "data",
                 Map.of("customerPhone", "+1234567890", "fromNumber", "+0987654321")));
 
         assertThat(model).containsEntry("customerPhone", "•••••••7890").containsEntry("fromNumber", "•••••••4321");
@@ -63,8 +78,10 @@ class SlackMessagesTest {
     @Test
     void brokenTemplateOutputIsAClearError() {
         assertThatThrownBy(() -> messages.message("{\"text\": \"unterminated"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("valid JSON");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("valid JSON");
         assertThatThrownBy(() -> messages.message("{}"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no \"text\" and no \"blocks\"");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no \"text\" and no \"blocks\"");
     }
 }

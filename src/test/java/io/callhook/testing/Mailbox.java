@@ -3,12 +3,12 @@ package io.callhook.testing;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
-
-import com.icegreen.greenmail.util.GreenMail;
 import jakarta.mail.BodyPart;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
+
+import com.icegreen.greenmail.util.GreenMail;
 
 /** What arrived at the real SMTP server (GreenMail), by delivery. */
 public final class Mailbox {
@@ -21,7 +21,9 @@ public final class Mailbox {
 
     /** Every copy received (one per recipient) whose text mentions the delivery id. */
     public List<MimeMessage> about(String deliveryId) {
-        return Arrays.stream(smtp.getReceivedMessages()).filter(m -> text(m).contains(deliveryId)).toList();
+        return Arrays.stream(smtp.getReceivedMessages())
+                .filter(m -> text(m).contains(deliveryId))
+                .toList();
     }
 
     public static String text(MimeMessage message) {

@@ -1,0 +1,143 @@
+package io.callhook.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.awaitility.Awaitility;
+
+/**
+ * The built jar ({@code target/callhook-*.jar}) run as its own JVM, as operations run it: in a working
+ * directory of the test's choosing, configured by environment, on a free loopback port.
+ */
+public final class JarProcess implements AutoCloseable {
+
+    private final Path workDir;
+    private final Map<String, String> environment;
+    private final int port;
+    private final Path log;
+    private Process process;
+
+    public JarProcess(Path workDir, Map<String, String> environment) {
+        this.workDir = workDir;
+        this.environment = environment;
+        this.port = freePort();
+        this.log = workDir.resolve("callhook.log");
+    }
+
+    public static Path jar() {
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            return files.filter(f -> f.getFileName().toString().matches("callhook-.*\\.jar"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no target/callhook-*.jar: run mvn package"))
+                    .toAbsolutePath();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the jar and waits until readiness is UP. */
+    public JarProcess start() {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-jar",
+                jar().toString(),
+                "--server.port=" + port,
+                "--server.address=127.0.0.1"));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Http http = http();
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("callhook exited with " + process.exitValue() + ":\n" + log());
+                    }
+                    try {
+                        HttpResponse<String> ready = http.get("/actuator/health/readiness");
+                        return ready.statusCode() == 200 && ready.body().contains("UP");
+                    } catch (UncheckedIOException notListening) {
+                        return false;
+                    }
+                });
+        return this;
+    }
+
+    public Http http() {
+        return new Http(port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM, and wait for a graceful exit. */
+    public void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            waitFor();
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, as a crash. */
+    public void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            waitFor();
+        }
+    }
+
+    public String log() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    private void waitFor() {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -289,6 +289,51 @@ abstract class EndToEnd {
     }
 
     @Test
+    void hostileJsonIsRefusedWithA4xxAndTheServiceKeepsServing() throws Exception {
+        String head = "{\"id\": \"evt-hostile\", \"event\": \"call.ended\", \"data\": ";
+        Map<String, byte[]> hostile = new java.util.LinkedHashMap<>();
+        hostile.put("10,000 nested arrays", (head + "[".repeat(10_000) + "]".repeat(10_000) + "}").getBytes());
+        hostile.put("10,000 nested objects", (head + "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_001)).getBytes());
+        hostile.put(
+                "a 5,000-digit number",
+                (head + "{\"callId\": \"c\", \"duration\": 1" + "0".repeat(5_000) + "}}").getBytes());
+        hostile.put(
+                "invalid UTF-8",
+                (head + "{\"callId\": \"c\", \"summary\": \"\u00ff\u00fe\"}}").getBytes(StandardCharsets.ISO_8859_1));
+        hostile.put("duplicate keys", (head + "{\"callId\": \"a\", \"callId\": \"b\"}}").getBytes());
+        hostile.put("a top-level array", "[{\"id\": \"x\"}]".getBytes());
+        hostile.put("a top-level null", "null".getBytes());
+        hostile.put("two documents", (head + "{}} {}").getBytes());
+        long before = auditRows();
+
+        for (Map.Entry<String, byte[]> attempt : hostile.entrySet()) {
+            HttpResponse<String> answer = http.post("/webhook", "application/json", attempt.getValue(), Map.of());
+
+            assertThat(answer.statusCode()).as(attempt.getKey()).isBetween(400, 499);
+            assertThat(Samples.JSON.readTree(answer.body()).has("error"))
+                    .as(attempt.getKey())
+                    .isTrue();
+            assertThat(answer.body()).as(attempt.getKey()).doesNotContain("Exception", "\tat ");
+        }
+
+        assertThat(auditRows()).isEqualTo(before);
+        assertThat(http.postJson("/webhook", Samples.of("appointment-created").json())
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void sqlInPayloadTextIsStoredAsText() {
+        String name = "Robert'); DROP TABLE call_audit; --";
+        Samples call = Samples.of("call-ended").data(data -> data.put("customerName", name));
+
+        assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
+
+        assertThat(auditRow(call.id())).containsEntry("customer_name", name);
+        assertThat(auditRows()).isPositive();
+    }
+
+    @Test
     void payloadTextCannotPingSlackNorAddMailHeaders() throws Exception {
         Samples call = Samples.of("call-ended").data(data -> {
             data.put("customerName", "Eve <!channel> & <https://evil.example|click here>\r\nBcc: thief@evil.example");

@@ -93,7 +93,10 @@ public class WebhookReader {
         }
 
         List<String> problems = new ArrayList<>();
-        String deliveryId = requiredText(root, "id", MAX_ID_LENGTH, problems);
+        String payloadId = requiredText(root, "id", MAX_ID_LENGTH, problems);
+        // Standard Webhooks keeps webhook-id across retries: when the sender gives one, it is the key
+        String deliveryId =
+                deliveryKey(exchange.getMessage().getHeader(WebhookSignature.ID, String.class), payloadId, problems);
         String event = requiredText(root, "event", MAX_EVENT_LENGTH, problems);
         OffsetDateTime occurredAt = null;
         JsonNode timestamp = root.get("timestamp");
@@ -125,6 +128,17 @@ public class WebhookReader {
         exchange.setVariable("callId", row.callId() == null ? "-" : row.callId());
         exchange.setVariable("payload", payload);
         exchange.getMessage().setHeader(JdbcConstants.JDBC_PARAMETERS, row.parameters());
+    }
+
+    private static String deliveryKey(String webhookId, String payloadId, List<String> problems) {
+        if (webhookId == null || webhookId.isBlank()) {
+            return payloadId;
+        }
+        if (webhookId.length() > MAX_ID_LENGTH) {
+            problems.add("webhook-id header must be at most " + MAX_ID_LENGTH + " characters");
+            return null;
+        }
+        return webhookId.trim();
     }
 
     private static String requiredText(JsonNode root, String field, int maxLength, List<String> problems) {

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class WebhookReaderTest {
 
-    final WebhookReader reader = new WebhookReader(new IntakeProperties(DataSize.ofMegabytes(1)));
+    final WebhookReader reader = new WebhookReader(IntakeProperties.unsigned(DataSize.ofMegabytes(1)));
 
     @Test
     void contentTypeMustBeJsonInUtf8() {

@@ -134,7 +134,7 @@ class CallRoutingTest {
                 event.id(),
                 event.envelope().get("event").asText(),
                 event.json());
-        producer.sendBody(dispatch, event.json());
+        producer.sendBodyAndHeader(dispatch, event.json(), "CallhookDeliveryId", event.id());
         return event;
     }
 

@@ -118,9 +118,22 @@ public final class JarProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the process and keeps its log under target/jar-logs for whoever reads a failed build. */
     @Override
     public void close() {
         kill();
+        try {
+            Path kept = Path.of("target", "jar-logs");
+            Files.createDirectories(kept);
+            if (Files.exists(log)) {
+                Files.copy(
+                        log,
+                        kept.resolve(workDir.getFileName() + "-" + port + ".log"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void waitFor() {

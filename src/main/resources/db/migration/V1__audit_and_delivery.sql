@@ -25,7 +25,9 @@ CREATE TABLE call_audit (
     metadata             TEXT,
     payload              TEXT                     NOT NULL,
     -- set once the routing table has recorded the event's deliveries; null means dispatch is still owed
-    dispatched_at        TIMESTAMP WITH TIME ZONE
+    dispatched_at        TIMESTAMP WITH TIME ZONE,
+    -- recovery's claim on re-dispatching the event, so two instances do not both do it
+    dispatch_lease_until TIMESTAMP WITH TIME ZONE
 );
 
 CREATE INDEX call_audit_received_at ON call_audit (received_at);
@@ -40,8 +42,14 @@ CREATE TABLE call_delivery (
     last_error  VARCHAR(2000),
     created_at  TIMESTAMP WITH TIME ZONE NOT NULL,
     updated_at  TIMESTAMP WITH TIME ZONE NOT NULL,
+    -- a PENDING row is worked on by whoever holds its lease: the instance (renewed while it lives) and
+    -- the claim (token) whose queued send may go out; an expired lease is recovered by any instance
+    lease_owner VARCHAR(100),
+    lease_token VARCHAR(36),
+    lease_until TIMESTAMP WITH TIME ZONE,
     PRIMARY KEY (delivery_id, channel),
     CONSTRAINT call_delivery_status CHECK (status IN ('PENDING', 'SENT', 'FAILED', 'SKIPPED'))
 );
 
-CREATE INDEX call_delivery_status_updated ON call_delivery (status, updated_at);
+CREATE INDEX call_delivery_status_lease ON call_delivery (status, lease_until);
+CREATE INDEX call_delivery_lease_owner ON call_delivery (lease_owner);

@@ -1,5 +1,8 @@
 package io.callhook.delivery;
 
+import java.lang.management.ManagementFactory;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -7,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 import org.apache.camel.Exchange;
@@ -17,8 +21,12 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The per-channel state of each event in {@code call_delivery}: PENDING until the channel's route
- * reports SENT or FAILED; SKIPPED when the routes did not choose the channel or it is not configured.
+ * The per-channel state of each event in {@code call_delivery}: PENDING until the channel's route reports
+ * SENT or FAILED; SKIPPED when the routes did not choose the channel or it is not configured.
+ *
+ * <p>A PENDING row is sent only under a claim: a lease held by this instance (renewed while it lives) and a
+ * token that the queued send carries. Every state change names the token, so a send whose claim was taken
+ * over by recovery elsewhere changes nothing and does not go out.
  */
 @Component("deliveries")
 public class DeliveryLedger {
@@ -33,19 +41,28 @@ public class DeliveryLedger {
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
+    private final DeliveryProperties properties;
     private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
+    private final String instance = ManagementFactory.getRuntimeMXBean().getName() + "-"
+            + UUID.randomUUID().toString().substring(0, 8);
 
-    public DeliveryLedger(JdbcTemplate jdbc, TransactionTemplate transaction, List<DeliveryChannel> channels) {
+    public DeliveryLedger(
+            JdbcTemplate jdbc,
+            TransactionTemplate transaction,
+            DeliveryProperties properties,
+            List<DeliveryChannel> channels) {
         this.jdbc = jdbc;
         this.transaction = transaction;
+        this.properties = properties;
         channels.forEach(channel -> this.channels.put(channel.name(), channel));
     }
 
     /**
      * Records the routing table's decision for the event on the exchange (variable {@code deliveryId};
-     * variable {@code channels}, the chosen channel names, comma-separated) and marks the event
-     * dispatched. Leaves in variable {@code sendTo} the {@code direct:} endpoints of the channels that
-     * are still owed, for a recipient list.
+     * variable {@code channels}, the chosen channel names, comma-separated), marks the event dispatched and
+     * claims its PENDING deliveries that nobody holds. Leaves in variable {@code sendTo} the {@code direct:}
+     * endpoints of the claimed channels, for a recipient list, and their claim tokens in variable
+     * {@code leases} (channel → token).
      */
     public void plan(Exchange exchange) {
         String deliveryId = exchange.getVariable("deliveryId", String.class);
@@ -64,7 +81,8 @@ public class DeliveryLedger {
             }
         }
 
-        List<String> owed = transaction.execute(status -> {
+        OffsetDateTime now = now();
+        Map<String, String> leases = transaction.execute(status -> {
             // Locks the event so two dispatchers of the same delivery record its channels once
             jdbc.queryForList("SELECT delivery_id FROM call_audit WHERE delivery_id = ? FOR UPDATE", deliveryId);
             Set<String> recorded = new HashSet<>(jdbc.queryForList(
@@ -74,48 +92,120 @@ public class DeliveryLedger {
                     String reason = skipped.get(name);
                     jdbc.update("""
                             INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at, updated_at)
-                            VALUES (?, ?, ?, 0, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)""", deliveryId, name, reason == null ? PENDING : SKIPPED, reason);
+                            VALUES (?, ?, ?, 0, ?, ?, ?)""", deliveryId, name, reason == null ? PENDING : SKIPPED, reason, now, now);
                 }
             }
             jdbc.update(
-                    "UPDATE call_audit SET dispatched_at = CURRENT_TIMESTAMP WHERE delivery_id = ? AND dispatched_at IS NULL",
+                    "UPDATE call_audit SET dispatched_at = ? WHERE delivery_id = ? AND dispatched_at IS NULL",
+                    now,
                     deliveryId);
-            return jdbc.queryForList(
+            Map<String, String> claimed = new LinkedHashMap<>();
+            for (String name : jdbc.queryForList(
                     "SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ? ORDER BY channel",
                     String.class,
                     deliveryId,
-                    PENDING);
+                    PENDING)) {
+                String token = UUID.randomUUID().toString();
+                int updated = jdbc.update(
+                        """
+                        UPDATE call_delivery SET lease_owner = ?, lease_token = ?, lease_until = ?, updated_at = ?
+                        WHERE delivery_id = ? AND channel = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)""", instance, token, now.plus(properties.lease()), now, deliveryId, name, PENDING, now);
+                if (updated == 1) {
+                    claimed.put(name, token);
+                }
+            }
+            return claimed;
         });
 
-        log.info("Delivery {} dispatched: owed {}, skipped {}", deliveryId, owed, skipped);
+        log.info("Delivery {} dispatched: sending {}, skipped {}", deliveryId, leases.keySet(), skipped);
+        exchange.setVariable("leases", leases);
         exchange.setVariable(
-                "sendTo", owed.stream().map(name -> "direct:" + name).collect(Collectors.joining(",")));
+                "sendTo", leases.keySet().stream().map(name -> "direct:" + name).collect(Collectors.joining(",")));
     }
 
-    /** The channel's route delivered the event (variables {@code deliveryId} and {@code channel}). */
+    /**
+     * One send attempt is about to go out (variables {@code deliveryId}, {@code channel}, {@code leases}):
+     * counts it and renews the claim, or throws {@link LeaseLost} if the claim is no longer ours.
+     */
+    public void attempt(Exchange exchange) {
+        OffsetDateTime now = now();
+        int updated = jdbc.update(
+                """
+                UPDATE call_delivery SET attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
+                WHERE delivery_id = ? AND channel = ? AND status = ? AND lease_token = ?""",
+                instance,
+                now.plus(properties.lease()),
+                now,
+                deliveryId(exchange),
+                channel(exchange),
+                PENDING,
+                token(exchange));
+        if (updated == 0) {
+            throw new LeaseLost(deliveryId(exchange), channel(exchange));
+        }
+    }
+
+    /** The channel's route delivered the event. */
     public void sent(Exchange exchange) {
-        record(exchange, SENT, null);
+        finish(exchange, SENT, null);
     }
 
     /** The channel's route gave up on the event; the caught exception is kept as the last error. */
     public void failed(Exchange exchange) {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        record(exchange, FAILED, failure == null ? "unknown failure" : describe(failure));
+        if (failure instanceof LeaseLost lost) {
+            log.info("Delivery {} {}: {}, not sending", deliveryId(exchange), channel(exchange), lost.getMessage());
+            return;
+        }
+        finish(exchange, FAILED, failure == null ? "unknown failure" : describe(failure));
     }
 
-    private void record(Exchange exchange, String status, String error) {
-        String deliveryId = exchange.getVariable("deliveryId", String.class);
-        String channel = exchange.getVariable("channel", String.class);
-        int updated = jdbc.update(
-                "UPDATE call_delivery SET status = ?, attempts = attempts + 1, last_error = ?,"
-                        + " updated_at = CURRENT_TIMESTAMP WHERE delivery_id = ? AND channel = ? AND status = ?",
-                status,
-                error,
-                deliveryId,
-                channel,
+    /** The claimed send could not even be queued: let recovery (here or elsewhere) take it. */
+    public void release(Exchange exchange) {
+        jdbc.update(
+                "UPDATE call_delivery SET lease_until = NULL WHERE delivery_id = ? AND channel = ? AND lease_token = ?",
+                deliveryId(exchange),
+                channel(exchange),
+                token(exchange));
+    }
+
+    /** Keeps this instance's claims alive, queued sends included. Returns how many were renewed. */
+    public int renewLeases() {
+        OffsetDateTime now = now();
+        return jdbc.update(
+                "UPDATE call_delivery SET lease_until = ? WHERE lease_owner = ? AND status = ?",
+                now.plus(properties.lease()),
+                instance,
                 PENDING);
+    }
+
+    /** FAILED deliveries of the event become PENDING again, unclaimed. Returns their channels. */
+    public List<String> reopenFailed(String deliveryId) {
+        return transaction.execute(status -> {
+            List<String> failed = jdbc.queryForList(
+                    "SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ? ORDER BY channel FOR UPDATE",
+                    String.class,
+                    deliveryId,
+                    FAILED);
+            jdbc.update("""
+                    UPDATE call_delivery SET status = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL,
+                    updated_at = ? WHERE delivery_id = ? AND status = ?""", PENDING, now(), deliveryId, FAILED);
+            return failed;
+        });
+    }
+
+    private void finish(Exchange exchange, String status, String error) {
+        String deliveryId = deliveryId(exchange);
+        String channel = channel(exchange);
+        int updated = jdbc.update("""
+                UPDATE call_delivery SET status = ?, last_error = ?, lease_owner = NULL, lease_token = NULL,
+                lease_until = NULL, updated_at = ? WHERE delivery_id = ? AND channel = ? AND status = ? AND lease_token = ?""", status, error, now(), deliveryId, channel, PENDING, token(exchange));
         if (updated == 0) {
-            log.warn("Delivery {} {}: no PENDING row to mark {}", deliveryId, channel, status);
+            log.warn(
+                    "Delivery {} {}: its claim was taken over before it could be marked {}",
+                    deliveryId,
+                    channel,
+                    status);
         } else if (SENT.equals(status)) {
             log.info("Delivery {} {} SENT", deliveryId, channel);
         } else {
@@ -123,9 +213,27 @@ public class DeliveryLedger {
         }
     }
 
+    static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
     static String describe(Throwable failure) {
         String text = failure.getClass().getSimpleName() + ": " + failure.getMessage();
         return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH - 1) + "…";
+    }
+
+    private static String deliveryId(Exchange exchange) {
+        return exchange.getVariable("deliveryId", String.class);
+    }
+
+    private static String channel(Exchange exchange) {
+        return exchange.getVariable("channel", String.class);
+    }
+
+    private static String token(Exchange exchange) {
+        Map<?, ?> leases = exchange.getVariable("leases", Map.class);
+        Object token = leases == null ? null : leases.get(channel(exchange));
+        return token == null ? "" : token.toString();
     }
 
     private static Set<String> names(String list) {

@@ -1,13 +1,22 @@
 package io.callhook.slack;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Slack incoming webhooks. {@code webhookUrl} is the team channel; {@code alertsWebhookUrl} receives
- * unsuccessful calls and falls back to the team webhook. Unset means off.
+ * unsuccessful calls and falls back to the team webhook. Unset means off. Posts to one webhook are paced
+ * to one per {@code minInterval}, with bursts of up to {@code burst}.
  */
 @ConfigurationProperties("callhook.slack")
-public record SlackProperties(String webhookUrl, String alertsWebhookUrl, boolean maskPhoneNumbers) {
+public record SlackProperties(
+        String webhookUrl,
+        String alertsWebhookUrl,
+        boolean maskPhoneNumbers,
+        @DefaultValue("1s") Duration minInterval,
+        @DefaultValue("3") int burst) {
 
     String teamUrl() {
         return blankToNull(webhookUrl);

@@ -1,5 +1,6 @@
 package io.callhook.slack;
 
+import java.time.Duration;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SlackMessagesTest {
 
-    final SlackMessages messages = new SlackMessages(new SlackProperties(null, null, false));
+    final SlackMessages messages = new SlackMessages(new SlackProperties(null, null, false, Duration.ofSeconds(1), 3));
 
     @Test
     void mrkdwnControlCharactersAreEscapedSoTextCannotPingOrLink() {
@@ -52,7 +53,7 @@ class SlackMessagesTest {
 
     @Test
     void phoneNumbersAreMaskedWhenAsked() {
-        SlackMessages masking = new SlackMessages(new SlackProperties(null, null, true));
+        SlackMessages masking = new SlackMessages(new SlackProperties(null, null, true, Duration.ofSeconds(1), 3));
 
         Map<String, String> model = masking.model(Map.of(
                 "id",

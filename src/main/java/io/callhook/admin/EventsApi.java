@@ -1,0 +1,145 @@
+package io.callhook.admin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.callhook.delivery.DeliveryLedger;
+import io.callhook.delivery.DeliveryRecovery;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * What operations ask at 3 a.m.: which events came in, what became of each channel, and "send the failed
+ * ones again". Behind {@link AdminTokenFilter}. Transcripts and payloads are not served.
+ */
+@RestController
+@RequestMapping(path = "/api/events", produces = "application/json")
+class EventsApi {
+
+    static final int MAX_LIMIT = 500;
+    private static final Set<String> STATUSES =
+            Set.of(DeliveryLedger.PENDING, DeliveryLedger.SENT, DeliveryLedger.FAILED, DeliveryLedger.SKIPPED);
+    private static final String EVENT_COLUMNS =
+            "delivery_id, event, received_at, dispatched_at, call_id, customer_name, agent_name, call_successful";
+
+    private final JdbcTemplate jdbc;
+    private final DeliveryLedger ledger;
+    private final DeliveryRecovery recovery;
+
+    EventsApi(JdbcTemplate jdbc, DeliveryLedger ledger, DeliveryRecovery recovery) {
+        this.jdbc = jdbc;
+        this.ledger = ledger;
+        this.recovery = recovery;
+    }
+
+    /** Recent events, newest first, optionally only those with a delivery in {@code status} (on {@code channel}). */
+    @GetMapping
+    ResponseEntity<?> list(
+            @RequestParam(defaultValue = "50") int limit,
+            @RequestParam(required = false) String status,
+            @RequestParam(required = false) String channel) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            return error(HttpStatus.BAD_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
+        }
+        if (status != null && !STATUSES.contains(status)) {
+            return error(HttpStatus.BAD_REQUEST, "status must be one of " + STATUSES);
+        }
+        StringBuilder sql = new StringBuilder("SELECT " + EVENT_COLUMNS + " FROM call_audit a");
+        List<Object> parameters = new ArrayList<>();
+        if (status != null || channel != null) {
+            sql.append(" WHERE EXISTS (SELECT 1 FROM call_delivery d WHERE d.delivery_id = a.delivery_id");
+            if (status != null) {
+                sql.append(" AND d.status = ?");
+                parameters.add(status);
+            }
+            if (channel != null) {
+                sql.append(" AND d.channel = ?");
+                parameters.add(channel);
+            }
+            sql.append(")");
+        }
+        sql.append(" ORDER BY received_at DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (Map<String, Object> row : jdbc.queryForList(sql.toString(), parameters.toArray())) {
+            events.add(event(row));
+        }
+        return ResponseEntity.ok(Map.of("events", events));
+    }
+
+    @GetMapping("/{deliveryId}")
+    ResponseEntity<?> one(@PathVariable String deliveryId) {
+        List<Map<String, Object>> rows =
+                jdbc.queryForList("SELECT " + EVENT_COLUMNS + " FROM call_audit WHERE delivery_id = ?", deliveryId);
+        if (rows.isEmpty()) {
+            return error(HttpStatus.NOT_FOUND, "no event with delivery id " + deliveryId);
+        }
+        return ResponseEntity.ok(event(rows.get(0)));
+    }
+
+    /** Its FAILED deliveries become PENDING and the event is dispatched again at once. */
+    @PostMapping("/{deliveryId}/replay")
+    ResponseEntity<?> replay(@PathVariable String deliveryId) {
+        if (jdbc.queryForList("SELECT 1 FROM call_audit WHERE delivery_id = ?", deliveryId)
+                .isEmpty()) {
+            return error(HttpStatus.NOT_FOUND, "no event with delivery id " + deliveryId);
+        }
+        List<String> reopened = ledger.reopenFailed(deliveryId);
+        if (reopened.isEmpty()) {
+            return error(HttpStatus.CONFLICT, "delivery " + deliveryId + " has no FAILED channel to replay");
+        }
+        recovery.redispatch(deliveryId, true);
+        return ResponseEntity.accepted().body(Map.of("deliveryId", deliveryId, "replayed", reopened));
+    }
+
+    private Map<String, Object> event(Map<String, Object> row) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        String deliveryId = (String) row.get("delivery_id");
+        event.put("deliveryId", deliveryId);
+        event.put("event", row.get("event"));
+        event.put("receivedAt", instant(row.get("received_at")));
+        event.put("dispatchedAt", instant(row.get("dispatched_at")));
+        event.put("callId", row.get("call_id"));
+        event.put("customerName", row.get("customer_name"));
+        event.put("agentName", row.get("agent_name"));
+        event.put("callSuccessful", row.get("call_successful"));
+        List<Map<String, Object>> deliveries = new ArrayList<>();
+        for (Map<String, Object> d : jdbc.queryForList(
+                "SELECT channel, status, attempts, last_error, updated_at FROM call_delivery WHERE delivery_id = ? ORDER BY channel",
+                deliveryId)) {
+            Map<String, Object> delivery = new LinkedHashMap<>();
+            delivery.put("channel", d.get("channel"));
+            delivery.put("status", d.get("status"));
+            delivery.put("attempts", d.get("attempts"));
+            delivery.put("lastError", d.get("last_error"));
+            delivery.put("updatedAt", instant(d.get("updated_at")));
+            deliveries.add(delivery);
+        }
+        event.put("deliveries", deliveries);
+        return event;
+    }
+
+    /** H2 reads a TIMESTAMP WITH TIME ZONE as OffsetDateTime, PostgreSQL as Timestamp: answer ISO 8601 UTC. */
+    private static String instant(Object value) {
+        if (value instanceof java.time.OffsetDateTime time) {
+            return time.toInstant().toString();
+        }
+        if (value instanceof java.sql.Timestamp time) {
+            return time.toInstant().toString();
+        }
+        return value == null ? null : value.toString();
+    }
+
+    private static ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {
+        return ResponseEntity.status(status).body(Map.of("error", message));
+    }
+}

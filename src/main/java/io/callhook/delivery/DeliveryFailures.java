@@ -1,0 +1,58 @@
+package io.callhook.delivery;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.camel.Exchange;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.stereotype.Component;
+
+/**
+ * Decides, for the channels' shared error handling, whether a failed send is retried with backoff or
+ * recorded FAILED at once. A channel's own reading comes first; then network and database faults are
+ * transient; anything else (a broken template, a refused message) is permanent: retrying cannot fix it.
+ */
+@Component("deliveryFailures")
+public class DeliveryFailures {
+
+    private final List<FailureKind> kinds;
+
+    public DeliveryFailures(List<FailureKind> kinds) {
+        this.kinds = kinds;
+    }
+
+    public boolean isTransient(Exchange exchange) {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (failure == null) {
+            failure = exchange.getException();
+        }
+        return failure != null && isTransient(failure);
+    }
+
+    boolean isTransient(Throwable failure) {
+        if (causedBy(failure, LeaseLost.class)) {
+            return false;
+        }
+        for (FailureKind kind : kinds) {
+            Optional<Boolean> verdict = kind.isTransient(failure);
+            if (verdict.isPresent()) {
+                return verdict.get();
+            }
+        }
+        return causedBy(failure, IOException.class)
+                || causedBy(failure, SQLException.class)
+                || causedBy(failure, TransientDataAccessException.class)
+                || causedBy(failure, org.springframework.dao.DataAccessResourceFailureException.class);
+    }
+
+    public static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -36,10 +36,15 @@ public final class Http {
     }
 
     public HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path))
+        return get(path, Map.of());
+    }
+
+    public HttpResponse<String> get(String path, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(30))
-                .GET()
-                .build());
+                .GET();
+        headers.forEach(request::header);
+        return send(request.build());
     }
 
     private static HttpResponse<String> send(HttpRequest request) {

@@ -1,0 +1,148 @@
+package io.callhook;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import io.callhook.testing.Http;
+import io.callhook.testing.Samples;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A burst of calls against a Slack stub that, like Slack, takes one message a second and answers 429 with
+ * Retry-After to anything faster: with the default pacing every message arrives, queued, not dropped.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.datasource.url=jdbc:h2:mem:slack-pacing;DB_CLOSE_DELAY=-1")
+class SlackPacingIT {
+
+    static final int BURST = 40;
+    static final OneMessagePerSecond limit = new OneMessagePerSecond();
+    static final WireMockServer slack =
+            new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(limit));
+
+    static {
+        slack.start();
+        slack.stubFor(post(urlPathEqualTo("/services/team"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+    }
+
+    @DynamicPropertySource
+    static void channels(DynamicPropertyRegistry properties) {
+        properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @AfterAll
+    static void stop() {
+        slack.stop();
+    }
+
+    @Test
+    void aBurstOfFortyCallsIsPacedAndAllArriveWithFew429s() throws Exception {
+        Http http = new Http(port);
+        List<String> ids = new ArrayList<>();
+        ExecutorService senders = Executors.newFixedThreadPool(8);
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (int i = 0; i < BURST; i++) {
+            Samples call = Samples.of("call-ended-unknown-outcome");
+            ids.add(call.id());
+            answers.add(
+                    senders.submit(() -> http.postJson("/webhook", call.json()).statusCode()));
+        }
+        for (Future<Integer> answer : answers) {
+            assertThat(answer.get()).isEqualTo(200);
+        }
+        senders.shutdown();
+
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(jdbc.queryForObject(
+                                "SELECT count(*) FROM call_delivery WHERE channel = 'slack' AND status = 'SENT'",
+                                Integer.class))
+                        .isEqualTo(BURST));
+
+        assertThat(limit.accepted()).as("one accepted post per call").isEqualTo(BURST);
+        for (String id : ids) {
+            assertThat(slack.getAllServeEvents().stream()
+                            .filter(e -> e.getResponse().getStatus() == 200)
+                            .filter(e -> e.getRequest().getBodyAsString().contains(id)))
+                    .as(id)
+                    .hasSize(1);
+        }
+        assertThat(limit.refused()).as("429s drawn by %d calls", BURST).isLessThanOrEqualTo(5);
+        System.out.printf(
+                "Slack pacing: %d calls, %d posts accepted, %d answered 429%n",
+                BURST, limit.accepted(), limit.refused());
+    }
+
+    /** Slack's incoming-webhook limit as a stub: a post less than 900 ms after the last accepted one gets 429. */
+    static final class OneMessagePerSecond implements ResponseDefinitionTransformerV2 {
+
+        private long lastAccepted = System.nanoTime() - Duration.ofSeconds(10).toNanos();
+        private int accepted;
+        private int refused;
+
+        @Override
+        public synchronized ResponseDefinition transform(ServeEvent serveEvent) {
+            long now = System.nanoTime();
+            if (now - lastAccepted < Duration.ofMillis(900).toNanos()) {
+                refused++;
+                return ResponseDefinitionBuilder.responseDefinition()
+                        .withStatus(429)
+                        .withHeader("Retry-After", "1")
+                        .withBody("rate_limited")
+                        .build();
+            }
+            lastAccepted = now;
+            accepted++;
+            return serveEvent.getResponseDefinition();
+        }
+
+        synchronized int accepted() {
+            return accepted;
+        }
+
+        synchronized int refused() {
+            return refused;
+        }
+
+        @Override
+        public boolean applyGlobally() {
+            return true;
+        }
+
+        @Override
+        public String getName() {
+            return "one-message-per-second";
+        }
+    }
+}

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The platform's sample payloads (src/test/resources/webhook-intake), each with a fresh delivery id. */
+/** The platform's sample payloads (src/main/resources/samples, also what the validate command renders templates with), each with a fresh delivery id. */
 public final class Samples {
 
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -22,7 +22,7 @@ public final class Samples {
 
     /** e.g. {@code Samples.of("call-ended")}, with the id replaced by a unique one. */
     public static Samples of(String name) {
-        try (InputStream in = Samples.class.getResourceAsStream("/webhook-intake/" + name + ".json")) {
+        try (InputStream in = Samples.class.getResourceAsStream("/samples/" + name + ".json")) {
             if (in == null) {
                 throw new IllegalArgumentException("no sample " + name);
             }

@@ -20,6 +20,7 @@ public class RoutesLocation implements EnvironmentPostProcessor {
 
     static final String ROUTES_DIR = "callhook.routes-dir";
     static final String TEMPLATES = "callhook.templates";
+    static final String LOCATION = "callhook.routes.location";
     static final String INCLUDE_PATTERN = "camel.main.routes-include-pattern";
 
     private final Log log;
@@ -31,7 +32,7 @@ public class RoutesLocation implements EnvironmentPostProcessor {
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
         if (environment.containsProperty(INCLUDE_PATTERN)) {
-            return; // set explicitly (tests, or an operator who knows Camel): respect it
+            return; // set explicitly (the validate command, or an operator who knows Camel): respect it
         }
         Path dir = Path.of(environment.getProperty(ROUTES_DIR, "./routes"))
                 .toAbsolutePath()
@@ -39,11 +40,16 @@ public class RoutesLocation implements EnvironmentPostProcessor {
         Map<String, Object> location;
         if (Files.isDirectory(dir)) {
             String base = "file:" + dir.toString().replace('\\', '/');
-            location = Map.of(INCLUDE_PATTERN, base + "/*.camel.yaml", TEMPLATES, base + "/templates");
+            location = Map.of(INCLUDE_PATTERN, base + "/*.camel.yaml", TEMPLATES, base + "/templates", LOCATION, base);
             log.info("Routes and templates are read from " + dir);
         } else {
-            location =
-                    Map.of(INCLUDE_PATTERN, "classpath:routes/*.camel.yaml", TEMPLATES, "classpath:routes/templates");
+            location = Map.of(
+                    INCLUDE_PATTERN,
+                    "classpath:routes/*.camel.yaml",
+                    TEMPLATES,
+                    "classpath:routes/templates",
+                    LOCATION,
+                    "classpath:routes");
             log.info("No routes folder at " + dir + ": using the routes packaged in the jar");
         }
         environment.getPropertySources().addFirst(new MapPropertySource("callhookRoutesLocation", location));

@@ -1,0 +1,283 @@
+package io.callhook.routes;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.callhook.routes.RoutesValidator.Report;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Consumer;
+import org.apache.camel.Route;
+import org.apache.camel.component.platform.http.springboot.CamelRequestHandlerMapping;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+import org.springframework.web.method.HandlerMethod;
+
+/**
+ * Applies edits of the routes folder while the service runs, and only edits that are whole: every few
+ * seconds the folder is compared with what is running; a changed set is first validated as a start would
+ * check it, and a set with any problem is rejected (the running routes stay, the log names file, line and
+ * reason). A valid set replaces the routes of the changed files, adds new files' routes, removes deleted
+ * files' routes (and their HTTP paths); if applying still fails, the previous files are put back.
+ *
+ * <p>Camel's own reload is not used: in 4.17 one failing file removes every route, and platform-http
+ * paths stay mapped to removed routes. Templates need no reload: routes read them at each use.
+ */
+@Component
+class RoutesReloader {
+
+    private static final Logger log = LoggerFactory.getLogger(RoutesReloader.class);
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
+
+    private final CamelContext camel;
+    private final RoutesValidator validator;
+    private final ObjectProvider<CamelRequestHandlerMapping> httpMappings;
+    private final Path dir;
+    private final Duration interval;
+    private ScheduledExecutorService poller;
+
+    /** What runs: file → content, and the route ids each file defined. */
+    private Map<Path, String> applied = Map.of();
+
+    private Map<Path, List<String>> appliedRouteIds = Map.of();
+    private Map<Path, String> lastRejected = Map.of();
+    private Map<Path, String> lastTemplates = Map.of();
+
+    RoutesReloader(
+            CamelContext camel,
+            RoutesValidator validator,
+            ObjectProvider<CamelRequestHandlerMapping> httpMappings,
+            @Value("${callhook.routes.location:}") String location,
+            @Value("${callhook.routes.reload-interval:2s}") Duration interval) {
+        this.camel = camel;
+        this.validator = validator;
+        this.httpMappings = httpMappings;
+        // only a folder on disk can be edited; the copy inside the jar cannot
+        this.dir = location.startsWith("file:") ? Path.of(location.substring("file:".length())) : null;
+        this.interval = interval;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        if (dir == null || interval.isZero() || interval.isNegative()) {
+            return;
+        }
+        applied = read(dir, ".camel.yaml");
+        appliedRouteIds = routeIds(validator.validate(dir));
+        lastTemplates = read(dir.resolve("templates"), ".ftl");
+        poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "routes-reloader");
+            thread.setDaemon(true);
+            return thread;
+        });
+        poller.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("Watching {} for route and template edits every {} ms", dir, interval.toMillis());
+    }
+
+    @EventListener(ContextClosedEvent.class)
+    void stop() {
+        if (poller != null) {
+            poller.shutdownNow();
+        }
+    }
+
+    /** One look at the folder. Package-visible so a test can call it instead of waiting. */
+    synchronized void poll() {
+        try {
+            Map<Path, String> current = read(dir, ".camel.yaml");
+            Map<Path, String> templates = read(dir.resolve("templates"), ".ftl");
+            boolean routesChanged = !current.equals(applied) && !current.equals(lastRejected);
+            boolean templatesChanged = !templates.equals(lastTemplates);
+            if (!routesChanged && !templatesChanged) {
+                return;
+            }
+            lastTemplates = templates;
+            Report report = validator.validate(dir);
+            if (!routesChanged) {
+                // templates are live as soon as they are saved: say at once when one no longer renders
+                report.problems().forEach(problem -> log.warn("Template edit: {}", problem));
+                if (report.ok()) {
+                    log.info("Template edit in {} renders with every sample", dir.resolve("templates"));
+                }
+                return;
+            }
+            if (!report.ok()) {
+                lastRejected = current;
+                report.problems().forEach(problem -> log.error("Rejected route edit: {}", problem));
+                log.error(
+                        "Rejected the edit of {} ({} problem(s)): the running routes are unchanged",
+                        dir,
+                        report.problems().size());
+                return;
+            }
+            apply(current, report);
+        } catch (RuntimeException e) {
+            log.error("Could not check {} for edits: {}", dir, e.toString());
+        }
+    }
+
+    private void apply(Map<Path, String> current, Report report) {
+        Map<Path, List<String>> newIds = routeIds(report);
+        Set<Path> changed = new HashSet<>();
+        current.forEach((file, content) -> {
+            if (!content.equals(applied.get(file))) {
+                changed.add(file);
+            }
+        });
+        Set<Path> deleted = new HashSet<>(applied.keySet());
+        deleted.removeAll(current.keySet());
+        boolean configurationsChanged =
+                changed.stream().anyMatch(f -> !report.configurations().get(f).isEmpty())
+                        || deleted.stream().anyMatch(f -> applied.get(f).contains("routeConfiguration"));
+        if (configurationsChanged) {
+            // every route is built with its route configuration: rebuild them all
+            changed.addAll(current.keySet());
+        }
+
+        List<String> removed = new ArrayList<>();
+        for (Path file : deleted) {
+            removed.addAll(appliedRouteIds.getOrDefault(file, List.of()));
+        }
+        for (Path file : changed) {
+            List<String> gone = new ArrayList<>(appliedRouteIds.getOrDefault(file, List.of()));
+            gone.removeAll(newIds.getOrDefault(file, List.of()));
+            removed.addAll(gone);
+        }
+        try {
+            removeRoutes(removed);
+            stopQuickly(changed.stream()
+                    .flatMap(f -> appliedRouteIds.getOrDefault(f, List.of()).stream())
+                    .toList());
+            Set<String> updated = PluginHelper.getRoutesLoader(camel).updateRoutes(resources(current, changed));
+            applied = current;
+            appliedRouteIds = newIds;
+            lastRejected = Map.of();
+            log.info(
+                    "Applied the edit of {}: {} file(s) reloaded, routes {} (re)started, routes {} removed",
+                    dir,
+                    changed.size(),
+                    updated,
+                    removed);
+        } catch (Exception e) {
+            log.error(
+                    "Applying the edit of {} failed, putting the previous routes back: {}",
+                    dir,
+                    RoutesValidator.describe(e));
+            restore(changed, deleted);
+            lastRejected = current;
+        }
+    }
+
+    private void restore(Set<Path> changed, Set<Path> deleted) {
+        Set<Path> previous = new HashSet<>(changed);
+        previous.addAll(deleted);
+        previous.retainAll(applied.keySet());
+        try {
+            PluginHelper.getRoutesLoader(camel).updateRoutes(resources(applied, previous));
+        } catch (Exception e) {
+            log.error("Could not put the previous routes back: {}. Restart the service.", RoutesValidator.describe(e));
+        }
+    }
+
+    /**
+     * A graceful stop of a queue consumer never ends while messages keep arriving (the suspended seda
+     * consumer waits for an empty queue): stop within seconds instead. Queued messages stay in the queue
+     * for the new route; an interrupted dispatch is found again by recovery.
+     */
+    private void stopQuickly(List<String> ids) throws Exception {
+        for (String id : ids) {
+            if (camel.getRoute(id) != null) {
+                camel.getRouteController().stopRoute(id, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS, false);
+            }
+        }
+    }
+
+    private void removeRoutes(List<String> ids) throws Exception {
+        for (String id : ids) {
+            Route route = camel.getRoute(id);
+            if (route == null) {
+                continue;
+            }
+            String from = route.getEndpoint().getEndpointUri();
+            camel.getRouteController().stopRoute(id, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS, false);
+            camel.removeRoute(id);
+            unmapHttp(from);
+        }
+    }
+
+    /** platform-http leaves a removed route's path mapped to its stopped consumer: take the path away. */
+    private void unmapHttp(String endpointUri) {
+        CamelRequestHandlerMapping mapping = httpMappings.getIfAvailable();
+        if (mapping == null) {
+            return;
+        }
+        mapping.getHandlerMethods().entrySet().stream()
+                .filter(entry -> consumes(entry.getValue(), endpointUri))
+                .map(Map.Entry::getKey)
+                .toList()
+                .forEach(mapping::unregisterMapping);
+    }
+
+    private static boolean consumes(HandlerMethod handler, String endpointUri) {
+        return handler.getBean() instanceof Consumer consumer
+                && consumer.getEndpoint().getEndpointUri().equals(endpointUri);
+    }
+
+    private static List<Resource> resources(Map<Path, String> contents, Set<Path> files) {
+        List<Resource> resources = new ArrayList<>();
+        new TreeMap<>(contents).forEach((file, content) -> {
+            if (files.contains(file)) {
+                resources.add(ResourceHelper.fromString("file:" + file, content));
+            }
+        });
+        return resources;
+    }
+
+    private static Map<Path, List<String>> routeIds(Report report) {
+        Map<Path, List<String>> ids = new LinkedHashMap<>();
+        report.routes()
+                .forEach((file, routes) -> ids.put(
+                        file, routes.stream().map(RouteDefinition::getId).toList()));
+        return ids;
+    }
+
+    private static Map<Path, String> read(Path folder, String suffix) {
+        Map<Path, String> contents = new TreeMap<>();
+        if (!Files.isDirectory(folder)) {
+            return contents;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(suffix))
+                    .toList()) {
+                contents.put(file, Files.readString(file));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return contents;
+    }
+}

@@ -1,0 +1,215 @@
+package io.callhook;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.callhook.testing.Http;
+import io.callhook.testing.Samples;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Operations edit a copy of the routes folder while the service runs: good edits take effect within
+ * seconds, a broken one is rejected with file, line and reason and the last good routes keep serving.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        // read before the context exists, so a fixed folder rather than a dynamic property
+        properties = "callhook.routes-dir=${java.io.tmpdir}/callhook-routes-reload-it")
+@ExtendWith(OutputCaptureExtension.class)
+@DirtiesContext
+class RoutesReloadIT {
+
+    static final Path ROUTES = copyOfRoutes();
+    static final Duration WITHIN = Duration.ofSeconds(15);
+    static final WireMockServer slack =
+            new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+
+    static {
+        slack.start();
+        slack.stubFor(post(urlPathEqualTo("/services/team"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+    }
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry properties) {
+        properties.add("spring.datasource.url", () -> "jdbc:h2:mem:routes-reload;DB_CLOSE_DELAY=-1");
+        properties.add("callhook.routes.reload-interval", () -> "500ms");
+        properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
+        properties.add("callhook.slack.min-interval", () -> "10ms");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @AfterAll
+    static void stop() {
+        slack.stop();
+    }
+
+    @Test
+    void aRoutingTableEditTakesEffectWithoutARestart() throws IOException {
+        Http http = new Http(port);
+        assertThat(slackText(http)).startsWith("Call with +1234567890 ended, outcome unknown");
+
+        edit(
+                "call-routing.camel.yaml",
+                "constant: slack-unknown-outcome.json.ftl",
+                "constant: slack-successful.json.ftl");
+
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(slackText(http)).startsWith("Successful call with"));
+    }
+
+    @Test
+    void aTemplateEditTakesEffectAtTheNextMessage() throws IOException {
+        Http http = new Http(port);
+        edit("templates/slack-unknown-outcome.json.ftl", "ended, outcome unknown\",", "ended, outcome not reported\",");
+
+        assertThat(slackText(http)).isEqualTo("Call with +1234567890 ended, outcome not reported");
+
+        edit("templates/slack-unknown-outcome.json.ftl", "ended, outcome not reported\",", "ended, outcome unknown\",");
+    }
+
+    @Test
+    void aBrokenEditIsRejectedAndTheLastGoodRoutesKeepServing(CapturedOutput output) throws IOException {
+        Http http = new Http(port);
+        String good = Files.readString(ROUTES.resolve("slack.camel.yaml"));
+        edit("slack.camel.yaml", "        - setBody:", "        - setBodyy:");
+
+        await().atMost(WITHIN)
+                .untilAsserted(() -> assertThat(output.getOut())
+                        .containsPattern("Rejected route edit: .*slack.camel.yaml:\\d+: Unknown node id: setBodyy")
+                        .contains("the running routes are unchanged"));
+        assertThat(slackText(http))
+                .as("still sending with the last good routes")
+                .contains("outcome");
+
+        edit("slack.camel.yaml", "uri: direct:slack-post", "uri: nosuchcomponent:slack-post");
+        Files.writeString(
+                ROUTES.resolve("slack.camel.yaml"),
+                good.replace("uri: direct:slack-post", "uri: nosuchcomponent:slack-post"));
+        await().atMost(WITHIN)
+                .untilAsserted(() -> assertThat(output.getOut())
+                        .containsPattern(
+                                "Rejected route edit: .*slack.camel.yaml:\\d+: no Camel component 'nosuchcomponent'"));
+        assertThat(slackText(http)).contains("outcome");
+
+        Files.writeString(ROUTES.resolve("slack.camel.yaml"), good);
+    }
+
+    @Test
+    void aNewRouteFileIsServedLiveAndADeletedOneStops() throws IOException {
+        Http http = new Http(port);
+        Path ping = ROUTES.resolve("ping.camel.yaml");
+        Files.writeString(ping, """
+                # GET /ping → pong (a route added while the service runs)
+                - route:
+                    id: ping
+                    from:
+                      uri: platform-http:/ping
+                      parameters:
+                        httpMethodRestrict: GET
+                      steps:
+                        - setBody:
+                            expression:
+                              constant: pong
+                """);
+
+        await().atMost(WITHIN)
+                .untilAsserted(() -> assertThat(http.get("/ping").body()).isEqualTo("pong"));
+
+        Files.delete(ping);
+
+        await().atMost(WITHIN)
+                .untilAsserted(() -> assertThat(http.get("/ping").statusCode()).isEqualTo(404));
+        assertThat(http.postJson("/webhook", Samples.of("appointment-created").json())
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void theIntakeRouteCanBeEditedLive() throws IOException {
+        Http http = new Http(port);
+        edit("webhook-intake.camel.yaml", "accepted: event ${variable.event}", "taken in: event ${variable.event}");
+
+        await().atMost(WITHIN)
+                .untilAsserted(() -> assertThat(http.postJson(
+                                        "/webhook",
+                                        Samples.of("appointment-created").json())
+                                .statusCode())
+                        .isEqualTo(200));
+        assertThat(slackText(http)).contains("outcome");
+    }
+
+    /** Posts a call with no outcome (a Slack-only route) and returns the text Slack receives for it. */
+    static String slackText(Http http) throws IOException {
+        Samples call = Samples.of("call-ended-unknown-outcome");
+        assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
+        await().atMost(WITHIN).until(() -> !posts(call.id()).isEmpty());
+        return Samples.JSON.readTree(posts(call.id()).get(0)).get("text").asText();
+    }
+
+    static List<String> posts(String id) {
+        return slack.findAll(postRequestedFor(urlPathEqualTo("/services/team"))).stream()
+                .map(r -> r.getBodyAsString())
+                .filter(body -> body.contains(id))
+                .toList();
+    }
+
+    static void edit(String file, String from, String to) throws IOException {
+        Path path = ROUTES.resolve(file);
+        String text = Files.readString(path);
+        assertThat(text).contains(from);
+        Files.writeString(path, text.replace(from, to));
+    }
+
+    static Path copyOfRoutes() {
+        try {
+            Path target = Path.of(System.getProperty("java.io.tmpdir"), "callhook-routes-reload-it");
+            if (Files.exists(target)) {
+                try (Stream<Path> old = Files.walk(target)) {
+                    for (Path path :
+                            old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(path);
+                    }
+                }
+            }
+            Path routes = Path.of("routes");
+            try (Stream<Path> files = Files.walk(routes)) {
+                for (Path source : files.toList()) {
+                    Path copy = target.resolve(routes.relativize(source).toString());
+                    if (Files.isDirectory(source)) {
+                        Files.createDirectories(copy);
+                    } else {
+                        Files.copy(source, copy);
+                    }
+                }
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,5 +1,8 @@
 package io.callhook;
 
+import java.util.Arrays;
+
+import io.callhook.routes.ValidateCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -8,7 +11,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class CallhookApplication {
 
+    /** Runs the service, or with {@code validate [routes-dir]} checks a routes folder and exits. */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("validate")) {
+            System.exit(ValidateCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
+        }
         SpringApplication.run(CallhookApplication.class, args);
     }
 }

@@ -1,15 +1,14 @@
 package io.callhook;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.callhook.testing.Http;
+import io.callhook.testing.RoutesFolder;
 import io.callhook.testing.Samples;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,8 @@ import static org.awaitility.Awaitility.await;
 @DirtiesContext
 class RoutesReloadIT {
 
-    static final Path ROUTES = copyOfRoutes();
+    static final Path ROUTES =
+            RoutesFolder.copyTo(Path.of(System.getProperty("java.io.tmpdir"), "callhook-routes-reload-it"));
     static final Duration WITHIN = Duration.ofSeconds(15);
     static final WireMockServer slack =
             new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
@@ -178,38 +178,7 @@ class RoutesReloadIT {
                 .toList();
     }
 
-    static void edit(String file, String from, String to) throws IOException {
-        Path path = ROUTES.resolve(file);
-        String text = Files.readString(path);
-        assertThat(text).contains(from);
-        Files.writeString(path, text.replace(from, to));
-    }
-
-    static Path copyOfRoutes() {
-        try {
-            Path target = Path.of(System.getProperty("java.io.tmpdir"), "callhook-routes-reload-it");
-            if (Files.exists(target)) {
-                try (Stream<Path> old = Files.walk(target)) {
-                    for (Path path :
-                            old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(path);
-                    }
-                }
-            }
-            Path routes = Path.of("routes");
-            try (Stream<Path> files = Files.walk(routes)) {
-                for (Path source : files.toList()) {
-                    Path copy = target.resolve(routes.relativize(source).toString());
-                    if (Files.isDirectory(source)) {
-                        Files.createDirectories(copy);
-                    } else {
-                        Files.copy(source, copy);
-                    }
-                }
-            }
-            return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    static void edit(String file, String from, String to) {
+        RoutesFolder.edit(ROUTES.resolve(file), from, to);
     }
 }

@@ -3,10 +3,10 @@ package io.callhook.routes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import io.callhook.routes.RoutesValidator.Problem;
 import io.callhook.routes.RoutesValidator.Report;
+import io.callhook.testing.RoutesFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -127,26 +127,11 @@ class RoutesValidatorTest {
         return report.problems().get(0);
     }
 
-    void copyRoutes() throws IOException {
-        Path routes = Path.of("routes");
-        try (Stream<Path> files = Files.walk(routes)) {
-            for (Path source : files.toList()) {
-                Path target = dir.resolve(routes.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target);
-                }
-            }
-        }
+    void copyRoutes() {
+        RoutesFolder.copyTo(dir);
     }
 
-    void edit(String file, String from, String to) throws IOException {
-        Path path = dir.resolve(file);
-        String text = Files.readString(path);
-        assertThat(text).contains(from);
-        Files.writeString(
-                path,
-                text.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to)));
+    void edit(String file, String from, String to) {
+        RoutesFolder.edit(dir.resolve(file), from, to);
     }
 }

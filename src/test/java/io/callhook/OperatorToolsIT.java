@@ -1,0 +1,102 @@
+package io.callhook;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.callhook.testing.JarProcess;
+import io.callhook.testing.RoutesFolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What an operator does with the built jar besides running it: validate a folder, drop in a component. */
+class OperatorToolsIT {
+
+    @TempDir
+    Path workDir;
+
+    @Test
+    void validateAcceptsTheShippedRoutesAndExitsZero() throws Exception {
+        Result result = validate(Path.of("routes").toAbsolutePath());
+
+        assertThat(result.exit()).isZero();
+        assertThat(result.output()).contains("OK: ").contains("route file(s)").contains("template(s) checked");
+    }
+
+    @Test
+    void validateNamesEachBrokenFileWithLineAndReasonAndExitsNonZero() throws Exception {
+        Path routes = RoutesFolder.copyTo(workDir.resolve("routes"));
+        Path slack = routes.resolve("slack.camel.yaml");
+        Files.writeString(slack, Files.readString(slack).replace("- setBody:", "- setBodyy:"));
+        Path routing = routes.resolve("call-routing.camel.yaml");
+        Files.writeString(routing, Files.readString(routing).replace("ref: deliveries", "ref: deliverys"));
+        Path template = routes.resolve("templates/email-subject.txt.ftl");
+        Files.writeString(template, Files.readString(template).replace("${body.agentName}", "${body.agentName"));
+
+        Result result = validate(routes);
+
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.output())
+                .containsPattern("slack.camel.yaml:\\d+: .*Unknown node id: setBodyy")
+                .containsPattern("call-routing.camel.yaml:\\d+: no bean named 'deliverys'")
+                .containsPattern("email-subject.txt.ftl:\\d+: does not render")
+                .contains("INVALID: ")
+                .contains("3 problem(s)");
+    }
+
+    @Test
+    void aComponentJarDroppedIntoLibIsUsableByARouteWithoutRebuilding() throws IOException {
+        Path routes = RoutesFolder.copyTo(workDir.resolve("routes"));
+        Files.writeString(routes.resolve("encode.camel.yaml"), """
+                # POST /demo/encode → the body in base64 (camel-base64 is not in the jar: it comes from lib/)
+                - route:
+                    id: encode-demo
+                    from:
+                      uri: platform-http:/demo/encode
+                      parameters:
+                        httpMethodRestrict: POST
+                      steps:
+                        - marshal:
+                            base64: {}
+                """);
+        Path lib = Files.createDirectories(workDir.resolve("lib"));
+        try (Stream<Path> jars = Files.list(Path.of("target", "drop-in"))) {
+            for (Path jar : jars.toList()) {
+                Files.copy(jar, lib.resolve(jar.getFileName()));
+            }
+        }
+
+        try (JarProcess callhook = new JarProcess(workDir, Map.of()).start()) {
+            HttpResponse<String> encoded = callhook.http()
+                    .post("/demo/encode", "text/plain", "hello callhook".getBytes(StandardCharsets.UTF_8), Map.of());
+
+            assertThat(encoded.statusCode()).isEqualTo(200);
+            assertThat(encoded.body().trim()).isEqualTo("aGVsbG8gY2FsbGhvb2s=");
+        }
+    }
+
+    record Result(int exit, String output) {}
+
+    Result validate(Path routes) throws Exception {
+        Path log = workDir.resolve("validate.log");
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        JarProcess.jar().toString(),
+                        "validate",
+                        routes.toString())
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        return new Result(process.exitValue(), Files.readString(log));
+    }
+}

@@ -3,6 +3,7 @@ package io.callhook.delivery;
 import java.lang.management.ManagementFactory;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import io.callhook.metrics.CallhookMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +41,25 @@ public class DeliveryLedger {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLedger.class);
     private static final int MAX_ERROR_LENGTH = 2000;
 
+    private static final String INSERT = """
+            INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at, updated_at)
+            VALUES (?, ?, ?, 0, ?, ?, ?)""";
+    private static final String CLAIM = """
+            UPDATE call_delivery SET lease_owner = ?, lease_token = ?, lease_until = ?, updated_at = ?
+            WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND (lease_until IS NULL OR lease_until < ?)""";
+    private static final String ATTEMPT = """
+            UPDATE call_delivery SET attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
+            WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND lease_token = ?""";
+    private static final String FINISH = """
+            UPDATE call_delivery SET status = ?, last_error = ?, lease_owner = NULL, lease_token = NULL,
+            lease_until = NULL, updated_at = ?
+            WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND lease_token = ?""";
+    private static final String REOPEN = """
+            UPDATE call_delivery SET status = 'PENDING', lease_owner = NULL, lease_token = NULL, lease_until = NULL,
+            updated_at = ? WHERE delivery_id = ? AND status = 'FAILED'""";
+
     private final JdbcTemplate jdbc;
+    private final CallhookMetrics metrics;
     private final TransactionTemplate transaction;
     private final DeliveryProperties properties;
     private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
@@ -50,7 +70,9 @@ public class DeliveryLedger {
             JdbcTemplate jdbc,
             TransactionTemplate transaction,
             DeliveryProperties properties,
-            List<DeliveryChannel> channels) {
+            List<DeliveryChannel> channels,
+            CallhookMetrics metrics) {
+        this.metrics = metrics;
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.properties = properties;
@@ -65,7 +87,7 @@ public class DeliveryLedger {
      * {@code leases} (channel → token).
      */
     public void plan(Exchange exchange) {
-        String deliveryId = exchange.getVariable("deliveryId", String.class);
+        String deliveryId = exchange.getProperty("deliveryId", String.class);
         Set<String> chosen = names(exchange.getVariable("channels", String.class));
         Set<String> all = new LinkedHashSet<>(channels.keySet());
         all.addAll(chosen);
@@ -82,6 +104,7 @@ public class DeliveryLedger {
         }
 
         OffsetDateTime now = now();
+        List<String> newlySkipped = new ArrayList<>();
         Map<String, String> leases = transaction.execute(status -> {
             // Locks the event so two dispatchers of the same delivery record its channels once
             jdbc.queryForList("SELECT delivery_id FROM call_audit WHERE delivery_id = ? FOR UPDATE", deliveryId);
@@ -90,9 +113,10 @@ public class DeliveryLedger {
             for (String name : all) {
                 if (!recorded.contains(name)) {
                     String reason = skipped.get(name);
-                    jdbc.update("""
-                            INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at, updated_at)
-                            VALUES (?, ?, ?, 0, ?, ?, ?)""", deliveryId, name, reason == null ? PENDING : SKIPPED, reason, now, now);
+                    jdbc.update(INSERT, deliveryId, name, reason == null ? PENDING : SKIPPED, reason, now, now);
+                    if (reason != null) {
+                        newlySkipped.add(name);
+                    }
                 }
             }
             jdbc.update(
@@ -106,10 +130,8 @@ public class DeliveryLedger {
                     deliveryId,
                     PENDING)) {
                 String token = UUID.randomUUID().toString();
-                int updated = jdbc.update(
-                        """
-                        UPDATE call_delivery SET lease_owner = ?, lease_token = ?, lease_until = ?, updated_at = ?
-                        WHERE delivery_id = ? AND channel = ? AND status = ? AND (lease_until IS NULL OR lease_until < ?)""", instance, token, now.plus(properties.lease()), now, deliveryId, name, PENDING, now);
+                int updated =
+                        jdbc.update(CLAIM, instance, token, now.plus(properties.lease()), now, deliveryId, name, now);
                 if (updated == 1) {
                     claimed.put(name, token);
                 }
@@ -117,6 +139,7 @@ public class DeliveryLedger {
             return claimed;
         });
 
+        newlySkipped.forEach(name -> metrics.delivery(name, SKIPPED));
         log.info("Delivery {} dispatched: sending {}, skipped {}", deliveryId, leases.keySet(), skipped);
         exchange.setVariable("leases", leases);
         exchange.setVariable(
@@ -130,15 +153,12 @@ public class DeliveryLedger {
     public void attempt(Exchange exchange) {
         OffsetDateTime now = now();
         int updated = jdbc.update(
-                """
-                UPDATE call_delivery SET attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
-                WHERE delivery_id = ? AND channel = ? AND status = ? AND lease_token = ?""",
+                ATTEMPT,
                 instance,
                 now.plus(properties.lease()),
                 now,
                 deliveryId(exchange),
                 channel(exchange),
-                PENDING,
                 token(exchange));
         if (updated == 0) {
             throw new LeaseLost(deliveryId(exchange), channel(exchange));
@@ -187,9 +207,7 @@ public class DeliveryLedger {
                     String.class,
                     deliveryId,
                     FAILED);
-            jdbc.update("""
-                    UPDATE call_delivery SET status = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL,
-                    updated_at = ? WHERE delivery_id = ? AND status = ?""", PENDING, now(), deliveryId, FAILED);
+            jdbc.update(REOPEN, now(), deliveryId);
             return failed;
         });
     }
@@ -197,16 +215,17 @@ public class DeliveryLedger {
     private void finish(Exchange exchange, String status, String error) {
         String deliveryId = deliveryId(exchange);
         String channel = channel(exchange);
-        int updated = jdbc.update("""
-                UPDATE call_delivery SET status = ?, last_error = ?, lease_owner = NULL, lease_token = NULL,
-                lease_until = NULL, updated_at = ? WHERE delivery_id = ? AND channel = ? AND status = ? AND lease_token = ?""", status, error, now(), deliveryId, channel, PENDING, token(exchange));
+        int updated = jdbc.update(FINISH, status, error, now(), deliveryId, channel, token(exchange));
         if (updated == 0) {
             log.warn(
                     "Delivery {} {}: its claim was taken over before it could be marked {}",
                     deliveryId,
                     channel,
                     status);
-        } else if (SENT.equals(status)) {
+            return;
+        }
+        metrics.delivery(channel, status);
+        if (SENT.equals(status)) {
             log.info("Delivery {} {} SENT", deliveryId, channel);
         } else {
             log.warn("Delivery {} {} {}: {}", deliveryId, channel, status, error);
@@ -223,7 +242,7 @@ public class DeliveryLedger {
     }
 
     private static String deliveryId(Exchange exchange) {
-        return exchange.getVariable("deliveryId", String.class);
+        return exchange.getProperty("deliveryId", String.class);
     }
 
     private static String channel(Exchange exchange) {

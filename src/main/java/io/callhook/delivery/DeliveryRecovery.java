@@ -22,6 +22,17 @@ import org.springframework.stereotype.Component;
 public class DeliveryRecovery {
 
     static final int BATCH = 200;
+    private static final String UNDISPATCHED = """
+            SELECT delivery_id FROM call_audit
+            WHERE dispatched_at IS NULL AND received_at < ? AND (dispatch_lease_until IS NULL OR dispatch_lease_until < ?)
+            ORDER BY received_at FETCH FIRST %d ROWS ONLY""".formatted(BATCH);
+    private static final String UNCLAIMED = """
+            SELECT DISTINCT delivery_id FROM call_delivery
+            WHERE status = 'PENDING' AND (lease_until IS NULL OR lease_until < ?) AND updated_at < ?
+            FETCH FIRST %d ROWS ONLY""".formatted(BATCH);
+    private static final String CLAIM_DISPATCH = """
+            UPDATE call_audit SET dispatch_lease_until = ?
+            WHERE delivery_id = ? AND (dispatch_lease_until IS NULL OR dispatch_lease_until < ? OR ?)""";
     private static final Logger log = LoggerFactory.getLogger(DeliveryRecovery.class);
 
     private final JdbcTemplate jdbc;
@@ -49,14 +60,8 @@ public class DeliveryRecovery {
             ledger.renewLeases();
             OffsetDateTime now = DeliveryLedger.now();
             OffsetDateTime settled = now.minus(properties.grace());
-            Set<String> owed = new LinkedHashSet<>(jdbc.queryForList("""
-                    SELECT delivery_id FROM call_audit
-                    WHERE dispatched_at IS NULL AND received_at < ? AND (dispatch_lease_until IS NULL OR dispatch_lease_until < ?)
-                    ORDER BY received_at FETCH FIRST %d ROWS ONLY""".formatted(BATCH), String.class, settled, now));
-            owed.addAll(jdbc.queryForList("""
-                    SELECT DISTINCT delivery_id FROM call_delivery
-                    WHERE status = ? AND (lease_until IS NULL OR lease_until < ?) AND updated_at < ?
-                    FETCH FIRST %d ROWS ONLY""".formatted(BATCH), String.class, DeliveryLedger.PENDING, now, settled));
+            Set<String> owed = new LinkedHashSet<>(jdbc.queryForList(UNDISPATCHED, String.class, settled, now));
+            owed.addAll(jdbc.queryForList(UNCLAIMED, String.class, now, settled));
             int dispatched = 0;
             for (String deliveryId : owed) {
                 dispatched += redispatch(deliveryId, false) ? 1 : 0;
@@ -77,9 +82,7 @@ public class DeliveryRecovery {
      */
     public boolean redispatch(String deliveryId, boolean now) {
         OffsetDateTime at = DeliveryLedger.now();
-        int claimed = jdbc.update("""
-                UPDATE call_audit SET dispatch_lease_until = ?
-                WHERE delivery_id = ? AND (dispatch_lease_until IS NULL OR dispatch_lease_until < ? OR ?)""", at.plus(properties.grace()), deliveryId, at, now);
+        int claimed = jdbc.update(CLAIM_DISPATCH, at.plus(properties.grace()), deliveryId, at, now);
         if (claimed == 0) {
             return false;
         }

@@ -28,7 +28,7 @@ public class IntakeErrors {
     /** Called by the intake route's exception handler with the caught exception on the exchange. */
     public void respond(Exchange exchange) {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Object deliveryId = exchange.getVariable("deliveryId");
+        Object deliveryId = exchange.getProperty("deliveryId");
         int status;
         String error;
         List<String> details = List.of();

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.callhook.audit.AuditRow;
+import io.callhook.call.CallFacts;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.component.jdbc.JdbcConstants;
@@ -70,9 +71,10 @@ public class WebhookReader {
     }
 
     /**
-     * Parses and validates the body. Leaves on the exchange: variables {@code deliveryId}, {@code event},
-     * {@code callId} and {@code payload} (the body as text), and the audit row's parameters in the
-     * header camel-jdbc binds from.
+     * Parses and validates the body. Leaves on the exchange: properties {@code deliveryId} and
+     * {@code callId} (properties, so every log line of the event carries them), variables {@code event},
+     * {@code outcome} and {@code payload} (the body as text), and the audit row's parameters in the header
+     * camel-jdbc binds from.
      */
     public void parse(Exchange exchange) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
@@ -120,12 +122,17 @@ public class WebhookReader {
         String payload = new String(body, StandardCharsets.UTF_8);
         AuditRow row = AuditRow.of(deliveryId, event, occurredAt, data, payload);
         if (!row.problems().isEmpty()) {
-            exchange.setVariable("deliveryId", deliveryId);
+            exchange.setProperty("deliveryId", deliveryId);
             throw new WebhookRejected(422, "invalid webhook payload", row.problems());
         }
-        exchange.setVariable("deliveryId", deliveryId);
+        exchange.setProperty("deliveryId", deliveryId);
         exchange.setVariable("event", event);
-        exchange.setVariable("callId", row.callId() == null ? "-" : row.callId());
+        exchange.setProperty("callId", row.callId());
+        exchange.setVariable(
+                "outcome",
+                AuditRow.CALL_ENDED.equals(event)
+                        ? CallFacts.outcome(row.parameters().get("callSuccessful"))
+                        : "other");
         exchange.setVariable("payload", payload);
         exchange.getMessage().setHeader(JdbcConstants.JDBC_PARAMETERS, row.parameters());
     }

@@ -38,9 +38,9 @@ class WebhookReaderTest {
 
         reader.parse(exchange);
 
-        assertThat(exchange.getVariable("deliveryId")).isEqualTo("evt-1");
+        assertThat(exchange.getProperty("deliveryId")).isEqualTo("evt-1");
         assertThat(exchange.getVariable("event")).isEqualTo("call.ended");
-        assertThat(exchange.getVariable("callId")).isEqualTo("c-1");
+        assertThat(exchange.getProperty("callId")).isEqualTo("c-1");
         @SuppressWarnings("unchecked")
         Map<String, Object> parameters = exchange.getMessage().getHeader(JdbcConstants.JDBC_PARAMETERS, Map.class);
         assertThat(parameters)

@@ -77,7 +77,7 @@ public record CallFacts(
     }
 
     /** 240 → "4m 0s"; an hour or more also names the hours: 3725 → "1h 2m 5s". */
-    static String duration(Object seconds) {
+    public static String duration(Object seconds) {
         if (!(seconds instanceof Number n)) {
             return NONE;
         }

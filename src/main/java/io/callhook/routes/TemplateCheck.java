@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.callhook.digest.DigestReport;
 import io.callhook.mail.SummaryMail;
 import io.callhook.routes.RoutesValidator.Problem;
 import io.callhook.slack.SlackMessages;
@@ -19,7 +20,7 @@ import org.springframework.stereotype.Component;
 /**
  * Renders every template with every sample payload the platform documents, through the same data the
  * routes give it: {@code *.json.ftl} must make a Slack message, {@code *.html.ftl} and {@code *.txt.ftl}
- * must render for the email.
+ * must render for the email, {@code digest*} templates must render the digest of the samples (and of none).
  */
 @Component
 class TemplateCheck {
@@ -31,11 +32,13 @@ class TemplateCheck {
     private final ProducerTemplate producer;
     private final SlackMessages slack;
     private final SummaryMail mail;
+    private final DigestReport digest;
 
-    TemplateCheck(ProducerTemplate producer, SlackMessages slack, SummaryMail mail) {
+    TemplateCheck(ProducerTemplate producer, SlackMessages slack, SummaryMail mail, DigestReport digest) {
         this.producer = producer;
         this.slack = slack;
         this.mail = mail;
+        this.digest = digest;
     }
 
     /** Adds a problem per template that fails; returns how many templates were checked. */
@@ -53,6 +56,10 @@ class TemplateCheck {
         }
         for (Path template : templates) {
             String name = template.getFileName().toString();
+            if (name.startsWith("digest")) {
+                checkDigest(template, name, problems);
+                continue;
+            }
             for (String sample : SAMPLES) {
                 Map<String, Object> envelope = sample(sample);
                 try {
@@ -73,6 +80,24 @@ class TemplateCheck {
             }
         }
         return templates.size();
+    }
+
+    /** A digest template sees the figures of the sample calls, and of no calls at all. */
+    private void checkDigest(Path template, String name, List<Problem> problems) {
+        boolean html = name.endsWith(".html.ftl");
+        List<Map<String, Object>> samples =
+                SAMPLES.stream().map(TemplateCheck::sample).toList();
+        for (List<Map<String, Object>> calls : List.of(samples, List.<Map<String, Object>>of())) {
+            try {
+                render(template, digest.sample(calls, html));
+            } catch (Exception e) {
+                problems.add(new Problem(
+                        template,
+                        RoutesValidator.lineOf(e),
+                        "does not render for " + calls.size() + " sample call(s): " + RoutesValidator.describe(e)));
+                return;
+            }
+        }
     }
 
     private String render(Path template, Object data) {

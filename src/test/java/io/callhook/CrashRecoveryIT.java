@@ -162,8 +162,11 @@ class CrashRecoveryIT {
         if (event == null) {
             return false;
         }
-        List<String> states = event.get("deliveries").findValuesAsText("status");
-        return states.size() == 2 && states.stream().allMatch("SENT"::equals);
+        Map<String, String> states = new java.util.HashMap<>();
+        event.get("deliveries")
+                .forEach(d ->
+                        states.put(d.get("channel").asText(), d.get("status").asText()));
+        return "SENT".equals(states.get("slack")) && "SENT".equals(states.get("email"));
     }
 
     static JsonNode event(Http http, String id) {

@@ -1,7 +1,5 @@
 package io.callhook;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -11,10 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import io.callhook.testing.Http;
 import io.callhook.testing.Mailbox;
 import io.callhook.testing.Samples;
+import io.callhook.testing.SmtpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,8 +50,8 @@ class DeliveryFaultsIT {
     static final String ADMIN = "Bearer test-admin-token";
     static final WireMockServer slack =
             new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    static final int SMTP_PORT = freePort();
-    static GreenMail smtp = startSmtp();
+    static final int SMTP_PORT = SmtpServer.freePort();
+    static GreenMail smtp = SmtpServer.start(SMTP_PORT);
 
     static {
         slack.start();
@@ -172,7 +170,7 @@ class DeliveryFaultsIT {
                                 (Integer) delivery(call.id(), "email").get("attempts"))
                         .isGreaterThanOrEqualTo(2));
         assertThat(delivery(call.id(), "email")).containsEntry("status", "PENDING");
-        smtp = startSmtp();
+        smtp = SmtpServer.start(SMTP_PORT);
         awaitStatus(call.id(), "email", "SENT");
         assertThat(new Mailbox(smtp).about(call.id())).hasSize(1);
     }
@@ -252,19 +250,5 @@ class DeliveryFaultsIT {
         return slack.findAll(postRequestedFor(urlPathEqualTo(path))).stream()
                 .filter(request -> request.getBodyAsString().contains(deliveryId))
                 .toList();
-    }
-
-    static GreenMail startSmtp() {
-        GreenMail server = new GreenMail(new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
-        server.start();
-        return server;
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -92,7 +92,7 @@ abstract class EndToEnd {
 
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(answer.body()).isEqualTo("{\"received\":true}");
-        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT"));
+        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT", "forward", "SKIPPED"));
 
         List<LoggedRequest> posts = slackPosts("/services/team", call.id());
         assertThat(posts).hasSize(1);
@@ -159,7 +159,7 @@ abstract class EndToEnd {
 
         assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
 
-        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT"));
+        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT", "forward", "SKIPPED"));
         List<LoggedRequest> alerts = slackPosts("/services/alerts", call.id());
         assertThat(alerts).hasSize(1);
         JsonNode message = Samples.JSON.readTree(alerts.get(0).getBodyAsString());
@@ -178,7 +178,7 @@ abstract class EndToEnd {
 
         assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
 
-        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SKIPPED"));
+        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SKIPPED", "forward", "SKIPPED"));
         List<LoggedRequest> posts = slackPosts("/services/team", call.id());
         assertThat(posts).hasSize(1);
         assertThat(Samples.JSON
@@ -197,7 +197,7 @@ abstract class EndToEnd {
 
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(answer.body()).isEqualTo("{\"received\":true}");
-        awaitDeliveries(appointment.id(), Map.of("slack", "SKIPPED", "email", "SKIPPED"));
+        awaitDeliveries(appointment.id(), Map.of("slack", "SKIPPED", "email", "SKIPPED", "forward", "SKIPPED"));
         assertThat(auditRow(appointment.id()))
                 .containsEntry("event", "appointment.created")
                 .containsEntry("organization_id", "clx-org-001")
@@ -211,7 +211,7 @@ abstract class EndToEnd {
         Samples call = Samples.of("call-ended");
 
         HttpResponse<String> first = http.postJson("/webhook", call.json());
-        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT"));
+        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT", "forward", "SKIPPED"));
         HttpResponse<String> repeat = http.postJson("/webhook", call.json());
 
         assertThat(first.body()).isEqualTo("{\"received\":true}");
@@ -355,7 +355,7 @@ abstract class EndToEnd {
                         "10.0.0.1"));
 
         assertThat(answer.statusCode()).isEqualTo(200);
-        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT"));
+        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT", "forward", "SKIPPED"));
         String slackBody = slackPosts("/services/team", call.id()).get(0).getBodyAsString();
         JsonNode message = Samples.JSON.readTree(slackBody);
         assertThat(message.get("text").asText())
@@ -392,7 +392,7 @@ abstract class EndToEnd {
 
         assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
 
-        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT"));
+        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT", "forward", "SKIPPED"));
         assertThat(auditRow(call.id()))
                 .containsEntry("customer_name", name)
                 .containsEntry("summary", summary)

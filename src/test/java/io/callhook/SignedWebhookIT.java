@@ -2,6 +2,7 @@ package io.callhook;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,6 +19,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** A public webhook URL with a signing secret set: only the platform's signed deliveries get in. */
 @SpringBootTest(
@@ -64,6 +66,13 @@ class SignedWebhookIT {
         assertThat(jdbc.queryForObject(
                         "SELECT payload FROM call_audit WHERE delivery_id = ?", String.class, signed.get("webhook-id")))
                 .isEqualTo(call.json());
+        // dispatched under the same key (every channel is off here, so each is SKIPPED)
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(jdbc.queryForList(
+                                "SELECT status FROM call_delivery WHERE delivery_id = ?",
+                                String.class,
+                                signed.get("webhook-id")))
+                        .containsExactly("SKIPPED", "SKIPPED", "SKIPPED"));
     }
 
     @ParameterizedTest

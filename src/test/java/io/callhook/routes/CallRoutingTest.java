@@ -76,7 +76,8 @@ class CallRoutingTest {
         Exchange sent = slack.getReceivedExchanges().get(0);
         assertThat(sent.getVariable("slackWebhook")).isEqualTo("team");
         assertThat(sent.getVariable("slackTemplate")).isEqualTo("slack-successful.json.ftl");
-        assertThat(deliveries(call.id())).isEqualTo(Map.of("slack", "PENDING", "email", "PENDING"));
+        assertThat(deliveries(call.id()))
+                .isEqualTo(Map.of("slack", "PENDING", "email", "PENDING", "forward", "SKIPPED"));
     }
 
     @Test
@@ -98,8 +99,8 @@ class CallRoutingTest {
         assertThat(slack.getReceivedExchanges().get(0).getVariable("slackTemplate"))
                 .isEqualTo("slack-unknown-outcome.json.ftl");
         await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() ->
-                        assertThat(deliveries(call.id())).isEqualTo(Map.of("slack", "PENDING", "email", "SKIPPED")));
+                .untilAsserted(() -> assertThat(deliveries(call.id()))
+                        .isEqualTo(Map.of("slack", "PENDING", "email", "SKIPPED", "forward", "SKIPPED")));
         assertThat(email.getReceivedCounter()).isZero();
     }
 
@@ -109,7 +110,7 @@ class CallRoutingTest {
 
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(deliveries(appointment.id()))
-                        .isEqualTo(Map.of("slack", "SKIPPED", "email", "SKIPPED")));
+                        .isEqualTo(Map.of("slack", "SKIPPED", "email", "SKIPPED", "forward", "SKIPPED")));
         assertThat(slack.getReceivedCounter()).isZero();
         assertThat(email.getReceivedCounter()).isZero();
         assertThat(jdbc.queryForObject(

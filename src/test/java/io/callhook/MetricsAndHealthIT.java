@@ -1,0 +1,148 @@
+package io.callhook;
+
+import java.time.Duration;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.icegreen.greenmail.util.GreenMail;
+import io.callhook.testing.Http;
+import io.callhook.testing.Samples;
+import io.callhook.testing.SmtpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** After a known set of deliveries, the numbers at /actuator/prometheus and the components of health. */
+// tests turn metrics export off unless asked: this one is about the export
+@AutoConfigureObservability
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.datasource.url=jdbc:h2:mem:metrics;DB_CLOSE_DELAY=-1",
+            "callhook.admin.token=metrics-token",
+            "callhook.slack.min-interval=10ms"
+        })
+class MetricsAndHealthIT {
+
+    static final WireMockServer slack =
+            new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    static final int SMTP_PORT = SmtpServer.freePort();
+    static GreenMail smtp = SmtpServer.start(SMTP_PORT);
+
+    static {
+        slack.start();
+        slack.stubFor(post(urlPathMatching("/services/.*"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+    }
+
+    @DynamicPropertySource
+    static void channels(DynamicPropertyRegistry properties) {
+        properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
+        properties.add("callhook.mail.host", () -> "127.0.0.1");
+        properties.add("callhook.mail.port", () -> SMTP_PORT);
+        properties.add("callhook.mail.from", () -> "callhook@example.com");
+        properties.add("callhook.mail.to", () -> "ops@example.com");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @AfterAll
+    static void stop() {
+        slack.stop();
+        smtp.stop();
+    }
+
+    @Test
+    void prometheusCountsEventsByOutcomeAndDeliveriesByChannelAndStatus() {
+        Http http = new Http(port);
+        String duplicate = Samples.of("call-ended").json();
+        for (String body : new String[] {
+            duplicate,
+            duplicate,
+            Samples.of("call-ended").json(),
+            Samples.of("call-ended-unsuccessful").json(),
+            Samples.of("call-ended-unknown-outcome").json(),
+            Samples.of("appointment-created").json()
+        }) {
+            assertThat(http.postJson("/webhook", body).statusCode()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(jdbc.queryForObject(
+                                "SELECT count(*) FROM call_delivery WHERE status = 'PENDING'", Integer.class))
+                        .isZero());
+        http.post("/webhook", "application/json", "{".getBytes(), Map.of());
+
+        String metrics = http.get("/actuator/prometheus", Map.of("Authorization", "Bearer metrics-token"))
+                .body();
+
+        assertThat(metrics)
+                .contains("callhook_events_received_total{event=\"call.ended\",outcome=\"successful\"} 2.0")
+                .contains("callhook_events_received_total{event=\"call.ended\",outcome=\"unsuccessful\"} 1.0")
+                .contains("callhook_events_received_total{event=\"call.ended\",outcome=\"unknown\"} 1.0")
+                .contains("callhook_events_received_total{event=\"appointment.created\",outcome=\"other\"} 1.0")
+                .contains("callhook_deliveries_total{channel=\"slack\",status=\"SENT\"} 4.0")
+                .contains("callhook_deliveries_total{channel=\"slack\",status=\"SKIPPED\"} 1.0")
+                .contains("callhook_deliveries_total{channel=\"email\",status=\"SENT\"} 3.0")
+                .contains("callhook_deliveries_total{channel=\"email\",status=\"SKIPPED\"} 2.0")
+                .contains("callhook_deliveries_total{channel=\"forward\",status=\"SKIPPED\"} 5.0")
+                .contains("callhook_intake_seconds_count{status=\"200\"} 6")
+                .contains("callhook_intake_seconds_count{status=\"400\"} 1")
+                .containsPattern("camel_exchanges_total\\{.*routeId=\"webhook-intake\".*} 7.0");
+    }
+
+    @Test
+    void prometheusWantsTheAdminToken() {
+        assertThat(new Http(port).get("/actuator/prometheus").statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void healthShowsDatabaseRoutesAndTheChannelsServersAsComponents() throws Exception {
+        JsonNode health =
+                Samples.JSON.readTree(new Http(port).get("/actuator/health").body());
+
+        assertThat(health.get("status").asText()).isEqualTo("UP");
+        JsonNode components = health.get("components");
+        for (String component : new String[] {"db", "camelHealth", "slack", "smtp"}) {
+            assertThat(components.path(component).path("status").asText())
+                    .as(component)
+                    .isEqualTo("UP");
+        }
+        assertThat(health.toString()).doesNotContain(smtp.getSmtp().getBindTo() + ":"); // no details anonymously
+
+        smtp.stop();
+        try {
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        JsonNode down = Samples.JSON.readTree(
+                                new Http(port).get("/actuator/health").body());
+                        assertThat(down.at("/components/smtp/status").asText()).isEqualTo("DOWN");
+                    });
+            JsonNode readiness = Samples.JSON.readTree(
+                    new Http(port).get("/actuator/health/readiness").body());
+            assertThat(readiness.get("status").asText())
+                    .as("still accepting webhooks")
+                    .isEqualTo("UP");
+        } finally {
+            smtp = SmtpServer.start(SMTP_PORT);
+        }
+    }
+}

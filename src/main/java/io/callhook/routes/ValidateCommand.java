@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.callhook.CallhookApplication;
 import io.callhook.routes.RoutesValidator.Report;
+import org.apache.camel.CamelContext;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -31,23 +32,36 @@ public final class ValidateCommand {
         application.setWebApplicationType(WebApplicationType.NONE);
         application.setBannerMode(Banner.Mode.OFF);
         application.setLogStartupInfo(false);
-        application.setDefaultProperties(Map.of(
-                "camel.main.routes-collector-enabled",
-                "false",
-                RoutesLocation.INCLUDE_PATTERN,
-                base + "/*.camel.yaml",
-                RoutesLocation.TEMPLATES,
-                base + "/templates",
-                RoutesLocation.LOCATION,
-                base,
-                "callhook.routes.reload-interval",
-                "0",
-                "spring.datasource.url",
-                "jdbc:h2:mem:callhook-validate",
-                "logging.level.root",
-                "WARN"));
-        try (ConfigurableApplicationContext context = application.run()) {
+        // command-line arguments outrank the environment: validation never uses the service's database,
+        // routes or log levels, whatever is set for the service
+        String[] settings = Map.of(
+                        "camel.main.routes-collector-enabled",
+                        "false",
+                        RoutesLocation.INCLUDE_PATTERN,
+                        base + "/*.camel.yaml",
+                        RoutesLocation.TEMPLATES,
+                        base + "/templates",
+                        RoutesLocation.LOCATION,
+                        base,
+                        "callhook.routes.reload-interval",
+                        "0",
+                        "spring.datasource.url",
+                        "jdbc:h2:mem:callhook-validate",
+                        "spring.datasource.username",
+                        "sa",
+                        "spring.datasource.password",
+                        "",
+                        // the report is the output: the service's own start-up warnings are noise here
+                        "logging.level.root",
+                        "ERROR")
+                .entrySet()
+                .stream()
+                .map(setting -> "--" + setting.getKey() + "=" + setting.getValue())
+                .toArray(String[]::new);
+        try (ConfigurableApplicationContext context = application.run(settings)) {
             Report report = context.getBean(RoutesValidator.class).validate(dir);
+            // stopped while the quiet logging set above still holds (closing the context resets logging)
+            context.getBean(CamelContext.class).stop();
             report.problems().forEach(out::println);
             int routes = report.routes().values().stream().mapToInt(List::size).sum();
             if (report.ok()) {

@@ -23,15 +23,23 @@ CREATE TABLE call_audit (
     started_at           TIMESTAMP WITH TIME ZONE,
     ended_at             TIMESTAMP WITH TIME ZONE,
     metadata             TEXT,
-    payload              TEXT                     NOT NULL,
-    -- set once the routing table has recorded the event's deliveries; null means dispatch is still owed
-    dispatched_at        TIMESTAMP WITH TIME ZONE,
-    -- recovery's claim on re-dispatching the event, so two instances do not both do it
-    dispatch_lease_until TIMESTAMP WITH TIME ZONE
+    payload              TEXT                     NOT NULL
 );
+-- Written once and never updated: state that changes lives in the small tables below, so a change does
+-- not rewrite the pages that hold payloads.
 
 CREATE INDEX call_audit_received_at ON call_audit (received_at);
-CREATE INDEX call_audit_undispatched ON call_audit (dispatched_at, received_at);
+
+-- The events whose dispatch is still owed: inserted with the audit row, deleted when the routing table
+-- has recorded the event's deliveries. Recovery hands what stays here too long to dispatch again.
+CREATE TABLE dispatch_outbox (
+    delivery_id VARCHAR(255)             NOT NULL PRIMARY KEY REFERENCES call_audit (delivery_id),
+    received_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    -- recovery's claim on re-dispatching the event, so two instances do not both do it
+    lease_until TIMESTAMP WITH TIME ZONE
+);
+
+CREATE INDEX dispatch_outbox_received_at ON dispatch_outbox (received_at);
 
 -- One row per channel of each event: what it owes and what became of it.
 CREATE TABLE call_delivery (

@@ -30,7 +30,8 @@ class EventsApi {
     private static final Set<String> STATUSES =
             Set.of(DeliveryLedger.PENDING, DeliveryLedger.SENT, DeliveryLedger.FAILED, DeliveryLedger.SKIPPED);
     private static final String EVENT_COLUMNS =
-            "delivery_id, event, received_at, dispatched_at, call_id, customer_name, agent_name, call_successful";
+            "delivery_id, event, received_at, call_id, customer_name, agent_name, call_successful,"
+                    + " NOT EXISTS (SELECT 1 FROM dispatch_outbox o WHERE o.delivery_id = a.delivery_id) AS dispatched";
 
     private final JdbcTemplate jdbc;
     private final DeliveryLedger ledger;
@@ -79,7 +80,7 @@ class EventsApi {
     @GetMapping("/{deliveryId}")
     ResponseEntity<?> one(@PathVariable String deliveryId) {
         List<Map<String, Object>> rows =
-                jdbc.queryForList("SELECT " + EVENT_COLUMNS + " FROM call_audit WHERE delivery_id = ?", deliveryId);
+                jdbc.queryForList("SELECT " + EVENT_COLUMNS + " FROM call_audit a WHERE delivery_id = ?", deliveryId);
         if (rows.isEmpty()) {
             return error(HttpStatus.NOT_FOUND, "no event with delivery id " + deliveryId);
         }
@@ -97,7 +98,7 @@ class EventsApi {
         if (reopened.isEmpty()) {
             return error(HttpStatus.CONFLICT, "delivery " + deliveryId + " has no FAILED channel to replay");
         }
-        recovery.redispatch(deliveryId, true);
+        recovery.redispatch(deliveryId);
         return ResponseEntity.accepted().body(Map.of("deliveryId", deliveryId, "replayed", reopened));
     }
 
@@ -107,7 +108,7 @@ class EventsApi {
         event.put("deliveryId", deliveryId);
         event.put("event", row.get("event"));
         event.put("receivedAt", instant(row.get("received_at")));
-        event.put("dispatchedAt", instant(row.get("dispatched_at")));
+        event.put("dispatched", row.get("dispatched"));
         event.put("callId", row.get("call_id"));
         event.put("customerName", row.get("customer_name"));
         event.put("agentName", row.get("agent_name"));

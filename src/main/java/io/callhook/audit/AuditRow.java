@@ -68,7 +68,7 @@ public final class AuditRow {
         return row;
     }
 
-    /** Parameters by the names the intake route's INSERT binds ({@code :?deliveryId} …). */
+    /** The row's values by name ({@code deliveryId}, {@code customerName} …), as {@link AuditLog} stores them. */
     public Map<String, Object> parameters() {
         return parameters;
     }

@@ -1,6 +1,7 @@
 package io.callhook.delivery;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import io.callhook.metrics.CallhookMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -44,9 +46,18 @@ public class DeliveryLedger {
     private static final String INSERT = """
             INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at, updated_at)
             VALUES (?, ?, ?, 0, ?, ?, ?)""";
+    private static final String INSERT_CLAIMED = """
+            INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at, updated_at,
+            lease_owner, lease_token, lease_until) VALUES""";
+    private static final String DISPATCHED = "DELETE FROM dispatch_outbox WHERE delivery_id = ?";
+    // free: nobody holds it, its claim expired, or this instance's recovery set it aside for this dispatch
     private static final String CLAIM = """
             UPDATE call_delivery SET lease_owner = ?, lease_token = ?, lease_until = ?, updated_at = ?
-            WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND (lease_until IS NULL OR lease_until < ?)""";
+            WHERE delivery_id = ? AND channel = ? AND status = 'PENDING'
+            AND (lease_until IS NULL OR lease_until < ? OR (lease_owner = ? AND lease_token IS NULL))""";
+    private static final String CLAIM_FOR_RECOVERY = """
+            UPDATE call_delivery SET lease_owner = ?, lease_token = NULL, lease_until = ?
+            WHERE delivery_id = ? AND status = 'PENDING' AND (lease_until IS NULL OR lease_until < ?)""";
     private static final String ATTEMPT = """
             UPDATE call_delivery SET attempts = attempts + 1, lease_owner = ?, lease_until = ?, updated_at = ?
             WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND lease_token = ?""";
@@ -105,45 +116,89 @@ public class DeliveryLedger {
 
         OffsetDateTime now = now();
         List<String> newlySkipped = new ArrayList<>();
-        Map<String, String> leases = transaction.execute(status -> {
-            // Locks the event so two dispatchers of the same delivery record its channels once
-            jdbc.queryForList("SELECT delivery_id FROM call_audit WHERE delivery_id = ? FOR UPDATE", deliveryId);
-            Set<String> recorded = new HashSet<>(jdbc.queryForList(
-                    "SELECT channel FROM call_delivery WHERE delivery_id = ?", String.class, deliveryId));
-            for (String name : all) {
-                if (!recorded.contains(name)) {
-                    String reason = skipped.get(name);
-                    jdbc.update(INSERT, deliveryId, name, reason == null ? PENDING : SKIPPED, reason, now, now);
-                    if (reason != null) {
-                        newlySkipped.add(name);
-                    }
-                }
-            }
-            jdbc.update(
-                    "UPDATE call_audit SET dispatched_at = ? WHERE delivery_id = ? AND dispatched_at IS NULL",
-                    now,
-                    deliveryId);
-            Map<String, String> claimed = new LinkedHashMap<>();
-            for (String name : jdbc.queryForList(
-                    "SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ? ORDER BY channel",
-                    String.class,
-                    deliveryId,
-                    PENDING)) {
-                String token = UUID.randomUUID().toString();
-                int updated =
-                        jdbc.update(CLAIM, instance, token, now.plus(properties.lease()), now, deliveryId, name, now);
-                if (updated == 1) {
-                    claimed.put(name, token);
-                }
-            }
-            return claimed;
-        });
+        Map<String, String> leases;
+        try {
+            leases = transaction.execute(status -> recordFirst(deliveryId, all, skipped, now));
+            skipped.keySet().forEach(newlySkipped::add);
+        } catch (DuplicateKeyException alreadyRecorded) {
+            // dispatched before (recovery, a replay, another instance): complete what is missing, claim what is free
+            leases = transaction.execute(status -> recordAgain(deliveryId, all, skipped, now, newlySkipped));
+        }
 
         newlySkipped.forEach(name -> metrics.delivery(name, SKIPPED));
         log.info("Delivery {} dispatched: sending {}, skipped {}", deliveryId, leases.keySet(), skipped);
         exchange.setVariable("leases", leases);
         exchange.setVariable(
                 "sendTo", leases.keySet().stream().map(name -> "direct:" + name).collect(Collectors.joining(",")));
+    }
+
+    /**
+     * The usual case, an event dispatched for the first time: every channel's row in one insert, the owed
+     * ones already claimed by this instance, and the event marked dispatched. Fails with a duplicate key
+     * when the event has rows already.
+     */
+    private Map<String, String> recordFirst(
+            String deliveryId, Set<String> all, Map<String, String> skipped, OffsetDateTime now) {
+        Map<String, String> claimed = new LinkedHashMap<>();
+        List<Object> values = new ArrayList<>();
+        for (String name : all) {
+            String reason = skipped.get(name);
+            String token = reason == null ? UUID.randomUUID().toString() : null;
+            if (token != null) {
+                claimed.put(name, token);
+            }
+            values.addAll(Arrays.asList(
+                    deliveryId,
+                    name,
+                    reason == null ? PENDING : SKIPPED,
+                    reason,
+                    now,
+                    now,
+                    token == null ? null : instance,
+                    token,
+                    token == null ? null : now.plus(properties.lease())));
+        }
+        String rows = String.join(
+                ", ", all.stream().map(name -> "(?, ?, ?, 0, ?, ?, ?, ?, ?, ?)").toList());
+        jdbc.update(INSERT_CLAIMED + " " + rows, values.toArray());
+        jdbc.update(DISPATCHED, deliveryId);
+        return claimed;
+    }
+
+    /** An event that has rows already: adds the missing ones and claims the PENDING ones nobody holds. */
+    private Map<String, String> recordAgain(
+            String deliveryId,
+            Set<String> all,
+            Map<String, String> skipped,
+            OffsetDateTime now,
+            List<String> newlySkipped) {
+        // Locks the event so two dispatchers of the same delivery record its channels once
+        jdbc.queryForList("SELECT delivery_id FROM call_audit WHERE delivery_id = ? FOR UPDATE", deliveryId);
+        Set<String> recorded = new HashSet<>(
+                jdbc.queryForList("SELECT channel FROM call_delivery WHERE delivery_id = ?", String.class, deliveryId));
+        for (String name : all) {
+            if (!recorded.contains(name)) {
+                String reason = skipped.get(name);
+                jdbc.update(INSERT, deliveryId, name, reason == null ? PENDING : SKIPPED, reason, now, now);
+                if (reason != null) {
+                    newlySkipped.add(name);
+                }
+            }
+        }
+        jdbc.update(DISPATCHED, deliveryId);
+        Map<String, String> claimed = new LinkedHashMap<>();
+        for (String name : jdbc.queryForList(
+                "SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ? ORDER BY channel",
+                String.class,
+                deliveryId,
+                PENDING)) {
+            String token = UUID.randomUUID().toString();
+            if (jdbc.update(CLAIM, instance, token, now.plus(properties.lease()), now, deliveryId, name, now, instance)
+                    == 1) {
+                claimed.put(name, token);
+            }
+        }
+        return claimed;
     }
 
     /**
@@ -191,12 +246,20 @@ public class DeliveryLedger {
 
     /** Keeps this instance's claims alive, queued sends included. Returns how many were renewed. */
     public int renewLeases() {
-        OffsetDateTime now = now();
         return jdbc.update(
-                "UPDATE call_delivery SET lease_until = ? WHERE lease_owner = ? AND status = ?",
-                now.plus(properties.lease()),
+                "UPDATE call_delivery SET lease_until = ? WHERE lease_owner = ? AND status = ? AND lease_token IS NOT NULL",
+                now().plus(properties.lease()),
                 instance,
                 PENDING);
+    }
+
+    /**
+     * Sets the event's PENDING deliveries that nobody holds aside for a dispatch by this instance, for
+     * {@code hold}: another instance's recovery leaves them alone meanwhile. Returns whether there were any.
+     */
+    public boolean holdForRecovery(String deliveryId, Duration hold) {
+        OffsetDateTime now = now();
+        return jdbc.update(CLAIM_FOR_RECOVERY, instance, now.plus(hold), deliveryId, now) > 0;
     }
 
     /** FAILED deliveries of the event become PENDING again, unclaimed. Returns their channels. */

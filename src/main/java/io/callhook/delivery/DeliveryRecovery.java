@@ -1,9 +1,7 @@
 package io.callhook.delivery;
 
 import java.time.OffsetDateTime;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
@@ -23,16 +21,16 @@ public class DeliveryRecovery {
 
     static final int BATCH = 200;
     private static final String UNDISPATCHED = """
-            SELECT delivery_id FROM call_audit
-            WHERE dispatched_at IS NULL AND received_at < ? AND (dispatch_lease_until IS NULL OR dispatch_lease_until < ?)
+            SELECT delivery_id FROM dispatch_outbox
+            WHERE received_at < ? AND (lease_until IS NULL OR lease_until < ?)
             ORDER BY received_at FETCH FIRST %d ROWS ONLY""".formatted(BATCH);
-    private static final String UNCLAIMED = """
+    private static final String ABANDONED = """
             SELECT DISTINCT delivery_id FROM call_delivery
             WHERE status = 'PENDING' AND (lease_until IS NULL OR lease_until < ?) AND updated_at < ?
             FETCH FIRST %d ROWS ONLY""".formatted(BATCH);
-    private static final String CLAIM_DISPATCH = """
-            UPDATE call_audit SET dispatch_lease_until = ?
-            WHERE delivery_id = ? AND (dispatch_lease_until IS NULL OR dispatch_lease_until < ? OR ?)""";
+    private static final String CLAIM_OUTBOX = """
+            UPDATE dispatch_outbox SET lease_until = ?
+            WHERE delivery_id = ? AND (lease_until IS NULL OR lease_until < ?)""";
     private static final Logger log = LoggerFactory.getLogger(DeliveryRecovery.class);
 
     private final JdbcTemplate jdbc;
@@ -60,11 +58,17 @@ public class DeliveryRecovery {
             ledger.renewLeases();
             OffsetDateTime now = DeliveryLedger.now();
             OffsetDateTime settled = now.minus(properties.grace());
-            Set<String> owed = new LinkedHashSet<>(jdbc.queryForList(UNDISPATCHED, String.class, settled, now));
-            owed.addAll(jdbc.queryForList(UNCLAIMED, String.class, now, settled));
             int dispatched = 0;
-            for (String deliveryId : owed) {
-                dispatched += redispatch(deliveryId, false) ? 1 : 0;
+            for (String deliveryId : jdbc.queryForList(UNDISPATCHED, String.class, settled, now)) {
+                // claimed first, so two instances do not both hand it over
+                if (jdbc.update(CLAIM_OUTBOX, now.plus(properties.grace()), deliveryId, now) == 1) {
+                    dispatched += send(deliveryId) ? 1 : 0;
+                }
+            }
+            for (String deliveryId : jdbc.queryForList(ABANDONED, String.class, now, settled)) {
+                if (ledger.holdForRecovery(deliveryId, properties.grace())) {
+                    dispatched += send(deliveryId) ? 1 : 0;
+                }
             }
             if (dispatched > 0) {
                 log.info("Recovery handed {} owed event(s) to dispatch again", dispatched);
@@ -76,16 +80,12 @@ public class DeliveryRecovery {
         }
     }
 
-    /**
-     * Hands the stored event to dispatch, unless another instance has just done so (or {@code now} says
-     * do it anyway, for an operator's replay). Returns whether it did.
-     */
-    public boolean redispatch(String deliveryId, boolean now) {
-        OffsetDateTime at = DeliveryLedger.now();
-        int claimed = jdbc.update(CLAIM_DISPATCH, at.plus(properties.grace()), deliveryId, at, now);
-        if (claimed == 0) {
-            return false;
-        }
+    /** Hands the stored event to dispatch (an operator's replay: its FAILED deliveries were reopened). */
+    public boolean redispatch(String deliveryId) {
+        return send(deliveryId);
+    }
+
+    private boolean send(String deliveryId) {
         List<String> payload =
                 jdbc.queryForList("SELECT payload FROM call_audit WHERE delivery_id = ?", String.class, deliveryId);
         if (payload.isEmpty()) {

@@ -19,7 +19,6 @@ import io.callhook.audit.AuditRow;
 import io.callhook.call.CallFacts;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
-import org.apache.camel.component.jdbc.JdbcConstants;
 import org.springframework.stereotype.Component;
 
 /**
@@ -73,8 +72,7 @@ public class WebhookReader {
     /**
      * Parses and validates the body. Leaves on the exchange: properties {@code deliveryId} and
      * {@code callId} (properties, so every log line of the event carries them), variables {@code event},
-     * {@code outcome} and {@code payload} (the body as text), and the audit row's parameters in the header
-     * camel-jdbc binds from.
+     * {@code outcome}, {@code payload} (the body as text) and {@code auditRow} (the row's values by name).
      */
     public void parse(Exchange exchange) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
@@ -134,7 +132,7 @@ public class WebhookReader {
                         ? CallFacts.outcome(row.parameters().get("callSuccessful"))
                         : "other");
         exchange.setVariable("payload", payload);
-        exchange.getMessage().setHeader(JdbcConstants.JDBC_PARAMETERS, row.parameters());
+        exchange.setVariable("auditRow", row.parameters());
     }
 
     private static String deliveryKey(String webhookId, String payloadId, List<String> problems) {

@@ -1,0 +1,285 @@
+package io.callhook.audit;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Stores audit rows with group commit: the rows of all deliveries that arrive while the previous commit
+ * is being written go into the next transaction together, and each request waits until the commit that
+ * holds its row is done. The promise stays the same (the 200 goes out only after this row is committed),
+ * but a burst of concurrent deliveries costs one commit instead of one each.
+ *
+ * <p>The delivery id is the table's key: a row whose id is already stored (or already in the same batch)
+ * is reported as a duplicate, and so is one that another instance stored a moment before (the batch then
+ * falls back to one insert per row to tell which).
+ */
+@Component("auditLog")
+public class AuditLog implements SmartLifecycle {
+
+    static final List<String> COLUMNS = List.of(
+            "delivery_id:deliveryId",
+            "event:event",
+            "received_at:receivedAt",
+            "occurred_at:occurredAt",
+            "call_id:callId",
+            "organization_id:organizationId",
+            "agent_id:agentId",
+            "agent_name:agentName",
+            "customer_name:customerName",
+            "customer_phone:customerPhone",
+            "from_number:fromNumber",
+            "direction:direction",
+            "status:status",
+            "duration_seconds:durationSeconds",
+            "disconnection_reason:disconnectionReason",
+            "sentiment:sentiment",
+            "summary:summary",
+            "transcript:transcript",
+            "call_successful:callSuccessful",
+            "token_cost:tokenCost",
+            "started_at:startedAt",
+            "ended_at:endedAt",
+            "metadata:metadata",
+            "payload:payload");
+
+    static final String INSERT = "INSERT INTO call_audit ("
+            + String.join(", ", COLUMNS.stream().map(c -> c.split(":")[0]).toList()) + ") VALUES ("
+            + String.join(", ", COLUMNS.stream().map(c -> "?").toList()) + ")";
+
+    static final String OUTBOX = "INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)";
+
+    private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final DataSource dataSource;
+    private final int maxBatch;
+    private final Duration timeout;
+    private final BlockingQueue<Pending> queue;
+    private volatile boolean running;
+    private Thread writer;
+
+    public AuditLog(
+            DataSource dataSource,
+            @Value("${callhook.audit.max-batch:200}") int maxBatch,
+            @Value("${callhook.audit.commit-timeout:5s}") Duration timeout) {
+        this.dataSource = dataSource;
+        this.maxBatch = maxBatch;
+        this.timeout = timeout;
+        this.queue = new ArrayBlockingQueue<>(maxBatch * 50);
+    }
+
+    /**
+     * Stores the row in variable {@code auditRow} (set by the webhook reader) and returns once it
+     * is committed; sets variable {@code duplicate}. Throws {@link SQLException} when it could not be stored.
+     */
+    public void append(Exchange exchange) throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> row = exchange.getVariable("auditRow", Map.class);
+        Pending pending = new Pending(row, new CompletableFuture<>());
+        if (!running || !queue.offer(pending, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new SQLException("the audit log is not accepting rows", "08000");
+        }
+        try {
+            exchange.setVariable(
+                    "duplicate", pending.stored().get(timeout.toMillis(), TimeUnit.MILLISECONDS) ? "false" : "true");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (TimeoutException e) {
+            // it may still be committed: the platform's retry then finds a duplicate, which is the safe side
+            throw new SQLException("the audit row was not committed within " + timeout.toMillis() + " ms", "08000", e);
+        }
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                write(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            } catch (RuntimeException e) {
+                batch.forEach(p -> p.stored().completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void write(List<Pending> batch) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            List<Pending> fresh = withoutKnownIds(connection, batch);
+            try (PreparedStatement insert = connection.prepareStatement(INSERT);
+                    PreparedStatement owed = connection.prepareStatement(OUTBOX)) {
+                for (Pending pending : fresh) {
+                    bind(insert, pending.row());
+                    insert.addBatch();
+                    bindOwed(owed, pending.row());
+                    owed.addBatch();
+                }
+                insert.executeBatch();
+                owed.executeBatch();
+                connection.commit();
+                fresh.forEach(p -> p.stored().complete(true));
+            } catch (SQLException e) {
+                connection.rollback();
+                if (!isUniqueViolation(e)) {
+                    throw e;
+                }
+                // another instance stored one of these ids in the meantime: find which, row by row
+                for (Pending pending : fresh) {
+                    insertAlone(connection, pending);
+                }
+            }
+        } catch (SQLException e) {
+            log.error("Could not store {} audit row(s): {}", batch.size(), e.toString());
+            batch.forEach(p -> p.stored().completeExceptionally(e));
+        }
+    }
+
+    /** Completes the pendings whose id is stored already or earlier in the batch as duplicates. */
+    private List<Pending> withoutKnownIds(Connection connection, List<Pending> batch) throws SQLException {
+        Set<String> seen = new HashSet<>();
+        List<Pending> candidates = new ArrayList<>();
+        for (Pending pending : batch) {
+            if (seen.add(pending.deliveryId())) {
+                candidates.add(pending);
+            } else {
+                pending.stored().complete(false);
+            }
+        }
+        Set<String> stored = new HashSet<>();
+        String placeholders = String.join(",", candidates.stream().map(p -> "?").toList());
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT delivery_id FROM call_audit WHERE delivery_id IN (" + placeholders + ")")) {
+            for (int i = 0; i < candidates.size(); i++) {
+                select.setString(i + 1, candidates.get(i).deliveryId());
+            }
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    stored.add(rows.getString(1));
+                }
+            }
+        }
+        List<Pending> fresh = new ArrayList<>();
+        for (Pending pending : candidates) {
+            if (stored.contains(pending.deliveryId())) {
+                pending.stored().complete(false);
+            } else {
+                fresh.add(pending);
+            }
+        }
+        return fresh;
+    }
+
+    /** One row in its own transaction: a duplicate fails alone. */
+    private static void insertAlone(Connection connection, Pending pending) {
+        try (PreparedStatement insert = connection.prepareStatement(INSERT);
+                PreparedStatement owed = connection.prepareStatement(OUTBOX)) {
+            bind(insert, pending.row());
+            insert.executeUpdate();
+            bindOwed(owed, pending.row());
+            owed.executeUpdate();
+            connection.commit();
+            pending.stored().complete(true);
+        } catch (SQLException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // the connection is going back to the pool broken; the pool checks it
+            }
+            if (isUniqueViolation(e)) {
+                pending.stored().complete(false);
+            } else {
+                pending.stored().completeExceptionally(e);
+            }
+        }
+    }
+
+    private static void bind(PreparedStatement insert, Map<String, Object> row) throws SQLException {
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            insert.setObject(i + 1, row.get(COLUMNS.get(i).split(":")[1]));
+        }
+    }
+
+    private static void bindOwed(PreparedStatement owed, Map<String, Object> row) throws SQLException {
+        owed.setObject(1, row.get("deliveryId"));
+        owed.setObject(2, row.get("receivedAt"));
+    }
+
+    private static boolean isUniqueViolation(SQLException e) {
+        for (SQLException next = e; next != null; next = next.getNextException()) {
+            for (Throwable t = next; t != null; t = t.getCause()) {
+                if (t instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        writer = new Thread(this::writeLoop, "audit-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        try {
+            writer.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Starts before the web server and stops after it has drained its requests (which wait on this). */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
+    }
+
+    private record Pending(Map<String, Object> row, CompletableFuture<Boolean> stored) {
+
+        String deliveryId() {
+            return (String) row.get("deliveryId");
+        }
+    }
+}

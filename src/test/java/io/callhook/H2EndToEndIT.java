@@ -13,6 +13,6 @@ class H2EndToEndIT extends EndToEnd {
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry properties) throws IOException {
         Path dir = Files.createTempDirectory("callhook-h2");
-        properties.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("callhook") + ";WRITE_DELAY=0");
+        properties.add("spring.datasource.url", () -> "jdbc:h2:file:" + dir.resolve("callhook"));
     }
 }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,14 +80,20 @@ public class AuditLog implements SmartLifecycle {
     private final int maxBatch;
     private final Duration timeout;
     private final BlockingQueue<Pending> queue;
+    private final DistributionSummary batchSizes;
     private volatile boolean running;
+    private Boolean h2;
     private Thread writer;
 
     public AuditLog(
             DataSource dataSource,
+            MeterRegistry registry,
             @Value("${callhook.audit.max-batch:200}") int maxBatch,
             @Value("${callhook.audit.commit-timeout:5s}") Duration timeout) {
         this.dataSource = dataSource;
+        this.batchSizes = DistributionSummary.builder("callhook.audit.batch")
+                .description("Audit rows per group commit")
+                .register(registry);
         this.maxBatch = maxBatch;
         this.timeout = timeout;
         this.queue = new ArrayBlockingQueue<>(maxBatch * 50);
@@ -122,6 +131,7 @@ public class AuditLog implements SmartLifecycle {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
+                batchSizes.record(batch.size());
                 write(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -149,6 +159,7 @@ public class AuditLog implements SmartLifecycle {
                 insert.executeBatch();
                 owed.executeBatch();
                 connection.commit();
+                writeThrough(connection);
                 fresh.forEach(p -> p.stored().complete(true));
             } catch (SQLException e) {
                 connection.rollback();
@@ -163,6 +174,23 @@ public class AuditLog implements SmartLifecycle {
         } catch (SQLException e) {
             log.error("Could not store {} audit row(s): {}", batch.size(), e.toString());
             batch.forEach(p -> p.stored().completeExceptionally(e));
+        }
+    }
+
+    /**
+     * H2 keeps commits in memory and writes them to its file in the background, about twice a second:
+     * an acknowledged row must be in the file first (kill -9 must not lose it), so each group commit is
+     * written through at once. Everything else (delivery states) is written in the background: what a
+     * crash loses of it, recovery redoes. PostgreSQL's commit is already durable.
+     */
+    private void writeThrough(Connection connection) throws SQLException {
+        if (h2 == null) {
+            h2 = "H2".equals(connection.getMetaData().getDatabaseProductName());
+        }
+        if (h2) {
+            try (Statement checkpoint = connection.createStatement()) {
+                checkpoint.execute("CHECKPOINT");
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.callhook.delivery;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 
@@ -20,6 +21,7 @@ import org.springframework.stereotype.Component;
 public class DeliveryRecovery {
 
     static final int BATCH = 200;
+    static final Duration MAX_PASS = Duration.ofSeconds(10);
     private static final String UNDISPATCHED = """
             SELECT delivery_id FROM dispatch_outbox
             WHERE received_at < ? AND (lease_until IS NULL OR lease_until < ?)
@@ -52,8 +54,23 @@ public class DeliveryRecovery {
         this.dispatchUri = dispatchUri;
     }
 
-    /** One pass: renew this instance's claims, then dispatch again what is owed. Returns how many events. */
+    /**
+     * Renews this instance's claims, then dispatches again what is owed, batch after batch while full
+     * batches keep coming (a backlog after an outage or a burst), for at most a few seconds. Returns how many
+     * events it handed over.
+     */
     public int run() {
+        long until = System.nanoTime() + MAX_PASS.toNanos();
+        int total = 0;
+        int handed;
+        do {
+            handed = pass();
+            total += handed;
+        } while (handed >= BATCH && System.nanoTime() < until);
+        return total;
+    }
+
+    private int pass() {
         try {
             ledger.renewLeases();
             OffsetDateTime now = DeliveryLedger.now();

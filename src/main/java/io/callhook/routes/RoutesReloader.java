@@ -87,7 +87,7 @@ class RoutesReloader {
             return;
         }
         applied = read(dir, ".camel.yaml");
-        appliedRouteIds = routeIds(validator.validate(dir));
+        appliedRouteIds = validator.routeIds(dir);
         lastTemplates = read(dir.resolve("templates"), ".ftl");
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "routes-reloader");

@@ -86,9 +86,7 @@ public class RoutesValidator {
             problems.add(new Problem(dir, 0, "not a folder"));
             return new Report(routes, configurations, problems, 0);
         }
-        for (Path file : routeFiles(dir)) {
-            parse(file, routes, configurations, problems);
-        }
+        parseAll(dir, routes, configurations, problems);
         checkIds(routes, configurations, problems);
         Set<String> configurationIds = new HashSet<>();
         configurations.values().forEach(list -> list.forEach(c -> configurationIds.add(c.getId())));
@@ -96,6 +94,26 @@ public class RoutesValidator {
         configurations.forEach((file, list) -> list.forEach(c -> checkConfiguration(file, c, problems)));
         int rendered = templates.check(dir.resolve("templates"), problems);
         return new Report(routes, configurations, problems, rendered);
+    }
+
+    /** The ids of the routes each file defines, parsed only (no checks, no templates): cheap, for start-up. */
+    public Map<Path, List<String>> routeIds(Path dir) {
+        Map<Path, List<RouteDefinition>> routes = new LinkedHashMap<>();
+        parseAll(dir, routes, new LinkedHashMap<>(), new ArrayList<>());
+        Map<Path, List<String>> ids = new LinkedHashMap<>();
+        routes.forEach((file, list) ->
+                ids.put(file, list.stream().map(RouteDefinition::getId).toList()));
+        return ids;
+    }
+
+    private void parseAll(
+            Path dir,
+            Map<Path, List<RouteDefinition>> routes,
+            Map<Path, List<RouteConfigurationDefinition>> configurations,
+            List<Problem> problems) {
+        for (Path file : routeFiles(dir)) {
+            parse(file, routes, configurations, problems);
+        }
     }
 
     static List<Path> routeFiles(Path dir) {

@@ -35,14 +35,15 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        // read before the context exists, so a fixed folder rather than a dynamic property
-        properties = "callhook.routes-dir=${java.io.tmpdir}/callhook-routes-reload-it")
+        // read before the context exists, so a fixed folder rather than a dynamic property; inside target/
+        // so that two builds on one machine never edit each other's copy
+        properties = "callhook.routes-dir=target/routes-reload-it")
 @ExtendWith(OutputCaptureExtension.class)
 @DirtiesContext
 class RoutesReloadIT {
 
     static final Path ROUTES =
-            RoutesFolder.copyTo(Path.of(System.getProperty("java.io.tmpdir"), "callhook-routes-reload-it"));
+            RoutesFolder.copyTo(Path.of("target", "routes-reload-it").toAbsolutePath());
     static final Duration WITHIN = Duration.ofSeconds(15);
     static final WireMockServer slack =
             new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));

@@ -38,7 +38,8 @@ import org.springframework.web.method.HandlerMethod;
 
 /**
  * Applies edits of the routes folder while the service runs, and only edits that are whole: every few
- * seconds the folder is compared with what is running; a changed set is first validated as a start would
+ * seconds the folder is compared with what is running; a changed set that stayed the same for one look (so
+ * no file is caught half-written) is first validated as a start would
  * check it, and a set with any problem is rejected (the running routes stay, the log names file, line and
  * reason). A valid set replaces the routes of the changed files, adds new files' routes, removes deleted
  * files' routes (and their HTTP paths); if applying still fails, the previous files are put back.
@@ -67,6 +68,11 @@ class RoutesReloader {
     private Map<Path, String> lastRejected = Map.of();
     private Map<Path, String> lastTemplates = Map.of();
 
+    /** What the previous look saw: an edit is acted on once the folder stayed the same for one interval. */
+    private Map<Path, String> seen = Map.of();
+
+    private Map<Path, String> seenTemplates = Map.of();
+
     RoutesReloader(
             CamelContext camel,
             RoutesValidator validator,
@@ -89,6 +95,8 @@ class RoutesReloader {
         applied = read(dir, ".camel.yaml");
         appliedRouteIds = validator.routeIds(dir);
         lastTemplates = read(dir.resolve("templates"), ".ftl");
+        seen = applied;
+        seenTemplates = lastTemplates;
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "routes-reloader");
             thread.setDaemon(true);
@@ -110,6 +118,13 @@ class RoutesReloader {
         try {
             Map<Path, String> current = read(dir, ".camel.yaml");
             Map<Path, String> templates = read(dir.resolve("templates"), ".ftl");
+            boolean settled = current.equals(seen) && templates.equals(seenTemplates);
+            seen = current;
+            seenTemplates = templates;
+            if (!settled) {
+                // an editor (or a copy) may be half-way through writing: a truncated file must not be applied
+                return;
+            }
             boolean routesChanged = !current.equals(applied) && !current.equals(lastRejected);
             boolean templatesChanged = !templates.equals(lastTemplates);
             if (!routesChanged && !templatesChanged) {
@@ -184,7 +199,7 @@ class RoutesReloader {
                     removed);
         } catch (Exception e) {
             log.error(
-                    "Applying the edit of {} failed, putting the previous routes back: {}",
+                    "Applying the edit of {} failed, putting the previous routes back (save a file again to retry): {}",
                     dir,
                     RoutesValidator.describe(e));
             restore(changed, deleted);

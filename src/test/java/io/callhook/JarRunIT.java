@@ -3,7 +3,14 @@ package io.callhook;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.callhook.testing.JarProcess;
 import io.callhook.testing.Samples;
@@ -45,6 +52,57 @@ class JarRunIT {
 
             assertThat(repeat.statusCode()).isEqualTo(200);
             assertThat(repeat.body()).isEqualTo("{\"received\":true,\"duplicate\":true}");
+        }
+    }
+
+    /**
+     * A deploy stops the service while the platform is sending: what it still answers it answers 200 and
+     * dispatches before it exits (the database stays open until Spring has finished, not closed by H2's own
+     * shutdown hook), and what it no longer takes is refused at the connection, which the platform retries.
+     */
+    @Test
+    void aStopUnderTrafficAnswersWhatItTakesAndDispatchesItBeforeExiting() throws Exception {
+        int senders = 30;
+        try (JarProcess callhook = new JarProcess(workDir, Map.of()).start()) {
+            assertThat(callhook.http()
+                            .postJson("/webhook", Samples.of("call-ended").json())
+                            .statusCode())
+                    .isEqualTo(200);
+            ExecutorService pool = Executors.newFixedThreadPool(senders);
+            CompletableFuture<Void> firstAnswer = new CompletableFuture<>();
+            List<Samples> calls = new ArrayList<>();
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < senders; i++) {
+                Samples call = Samples.of("call-ended");
+                calls.add(call);
+                answers.add(pool.submit(() -> {
+                    try {
+                        return callhook.http().postJson("/webhook", call.json()).statusCode();
+                    } catch (RuntimeException refused) {
+                        return 0; // no connection: the platform sees a failure and retries
+                    } finally {
+                        firstAnswer.complete(null);
+                    }
+                }));
+            }
+            firstAnswer.get(30, TimeUnit.SECONDS);
+
+            callhook.stop();
+
+            int answered = 0;
+            for (int i = 0; i < senders; i++) {
+                int status = answers.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(status).as("answer to %s", calls.get(i).id()).isIn(0, 200);
+                if (status == 200) {
+                    answered++;
+                    assertThat(callhook.log())
+                            .as("dispatched before exit")
+                            .contains("Delivery " + calls.get(i).id() + " dispatched");
+                }
+            }
+            pool.shutdown();
+            assertThat(answered).isPositive();
+            assertThat(callhook.log()).doesNotContain("Database is already closed");
         }
     }
 }

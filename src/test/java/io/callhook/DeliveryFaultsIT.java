@@ -61,10 +61,7 @@ class DeliveryFaultsIT {
     static void channels(DynamicPropertyRegistry properties) {
         properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
         properties.add("callhook.slack.alerts-webhook-url", () -> slack.baseUrl() + "/services/alerts");
-        properties.add("callhook.mail.host", () -> "127.0.0.1");
-        properties.add("callhook.mail.port", () -> SMTP_PORT);
-        properties.add("callhook.mail.from", () -> "callhook@example.com");
-        properties.add("callhook.mail.to", () -> "ops@example.com");
+        SmtpServer.configure(properties, () -> SMTP_PORT, "ops@example.com");
     }
 
     @LocalServerPort

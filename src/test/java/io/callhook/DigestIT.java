@@ -12,6 +12,7 @@ import jakarta.mail.internet.MimeMessage;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import io.callhook.testing.Mailbox;
+import io.callhook.testing.SmtpServer;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -36,10 +37,7 @@ class DigestIT {
 
     @DynamicPropertySource
     static void mail(DynamicPropertyRegistry properties) {
-        properties.add("callhook.mail.host", () -> "127.0.0.1");
-        properties.add("callhook.mail.port", () -> smtp.getSmtp().getPort());
-        properties.add("callhook.mail.from", () -> "callhook@example.com");
-        properties.add("callhook.mail.to", () -> "ops@example.com");
+        SmtpServer.configure(properties, () -> smtp.getSmtp().getPort(), "ops@example.com");
     }
 
     @Autowired

@@ -20,6 +20,7 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import io.callhook.testing.Http;
 import io.callhook.testing.Mailbox;
 import io.callhook.testing.Samples;
+import io.callhook.testing.SmtpServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,10 +63,7 @@ abstract class EndToEnd {
     static void channels(DynamicPropertyRegistry properties) {
         properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
         properties.add("callhook.slack.alerts-webhook-url", () -> slack.baseUrl() + "/services/alerts");
-        properties.add("callhook.mail.host", () -> "127.0.0.1");
-        properties.add("callhook.mail.port", () -> smtp.getSmtp().getPort());
-        properties.add("callhook.mail.from", () -> "callhook@example.com");
-        properties.add("callhook.mail.to", () -> "ops@example.com, sales@example.com");
+        SmtpServer.configure(properties, () -> smtp.getSmtp().getPort(), "ops@example.com, sales@example.com");
     }
 
     @LocalServerPort

@@ -52,10 +52,7 @@ class MetricsAndHealthIT {
     @DynamicPropertySource
     static void channels(DynamicPropertyRegistry properties) {
         properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
-        properties.add("callhook.mail.host", () -> "127.0.0.1");
-        properties.add("callhook.mail.port", () -> SMTP_PORT);
-        properties.add("callhook.mail.from", () -> "callhook@example.com");
-        properties.add("callhook.mail.to", () -> "ops@example.com");
+        SmtpServer.configure(properties, () -> SMTP_PORT, "ops@example.com");
     }
 
     @LocalServerPort

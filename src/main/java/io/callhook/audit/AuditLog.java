@@ -41,34 +41,37 @@ import org.springframework.stereotype.Component;
 @Component("auditLog")
 public class AuditLog implements SmartLifecycle {
 
-    static final List<String> COLUMNS = List.of(
-            "delivery_id:deliveryId",
-            "event:event",
-            "received_at:receivedAt",
-            "occurred_at:occurredAt",
-            "call_id:callId",
-            "organization_id:organizationId",
-            "agent_id:agentId",
-            "agent_name:agentName",
-            "customer_name:customerName",
-            "customer_phone:customerPhone",
-            "from_number:fromNumber",
-            "direction:direction",
-            "status:status",
-            "duration_seconds:durationSeconds",
-            "disconnection_reason:disconnectionReason",
-            "sentiment:sentiment",
-            "summary:summary",
-            "transcript:transcript",
-            "call_successful:callSuccessful",
-            "token_cost:tokenCost",
-            "started_at:startedAt",
-            "ended_at:endedAt",
-            "metadata:metadata",
-            "payload:payload");
+    /** A column of {@code call_audit} and the {@link AuditRow} parameter bound to it. */
+    record Column(String name, String parameter) {}
+
+    static final List<Column> COLUMNS = List.of(
+            new Column("delivery_id", "deliveryId"),
+            new Column("event", "event"),
+            new Column("received_at", "receivedAt"),
+            new Column("occurred_at", "occurredAt"),
+            new Column("call_id", "callId"),
+            new Column("organization_id", "organizationId"),
+            new Column("agent_id", "agentId"),
+            new Column("agent_name", "agentName"),
+            new Column("customer_name", "customerName"),
+            new Column("customer_phone", "customerPhone"),
+            new Column("from_number", "fromNumber"),
+            new Column("direction", "direction"),
+            new Column("status", "status"),
+            new Column("duration_seconds", "durationSeconds"),
+            new Column("disconnection_reason", "disconnectionReason"),
+            new Column("sentiment", "sentiment"),
+            new Column("summary", "summary"),
+            new Column("transcript", "transcript"),
+            new Column("call_successful", "callSuccessful"),
+            new Column("token_cost", "tokenCost"),
+            new Column("started_at", "startedAt"),
+            new Column("ended_at", "endedAt"),
+            new Column("metadata", "metadata"),
+            new Column("payload", "payload"));
 
     static final String INSERT = "INSERT INTO call_audit ("
-            + String.join(", ", COLUMNS.stream().map(c -> c.split(":")[0]).toList()) + ") VALUES ("
+            + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ") VALUES ("
             + String.join(", ", COLUMNS.stream().map(c -> "?").toList()) + ")";
 
     static final String OUTBOX = "INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)";
@@ -255,7 +258,7 @@ public class AuditLog implements SmartLifecycle {
 
     private static void bind(PreparedStatement insert, Map<String, Object> row) throws SQLException {
         for (int i = 0; i < COLUMNS.size(); i++) {
-            insert.setObject(i + 1, row.get(COLUMNS.get(i).split(":")[1]));
+            insert.setObject(i + 1, row.get(COLUMNS.get(i).parameter()));
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.util.ObjectHelper;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
 
@@ -47,12 +48,8 @@ public class DeliveryFailures {
                 || causedBy(failure, org.springframework.dao.DataAccessResourceFailureException.class);
     }
 
-    public static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether the failure or one of its causes is a {@code type} (Camel walks the cause chain). */
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        return ObjectHelper.getException(type, failure) != null;
     }
 }

@@ -6,6 +6,7 @@ import io.callhook.delivery.DeliveryChannel;
 import io.callhook.delivery.FailureKind;
 import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -52,13 +53,9 @@ public class ForwardTarget implements DeliveryChannel, FailureKind {
 
     @Override
     public Optional<Boolean> isTransient(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof HttpOperationFailedException http) {
-                int code = http.getStatusCode();
-                return Optional.of(code == 408 || code == 425 || code == 429 || code >= 500);
-            }
-        }
-        return Optional.empty();
+        return Optional.ofNullable(ObjectHelper.getException(HttpOperationFailedException.class, failure))
+                .map(HttpOperationFailedException::getStatusCode)
+                .map(code -> code == 408 || code == 425 || code == 429 || code >= 500);
     }
 
     @EventListener(ApplicationReadyEvent.class)

@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
+import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -37,7 +38,7 @@ public class IntakeErrors {
             error = rejected.getMessage();
             details = rejected.details();
             log.info("Rejected delivery {} with {}: {} {}", deliveryId, status, error, details);
-        } else if (causedBy(failure, SQLException.class)) {
+        } else if (ObjectHelper.getException(SQLException.class, failure) != null) {
             status = 503;
             error = "storage unavailable, retry later";
             log.error(
@@ -74,14 +75,5 @@ public class IntakeErrors {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,6 +1,8 @@
 package io.callhook.metrics;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
@@ -23,6 +25,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class IntakeTimer extends OncePerRequestFilter {
 
     private final MeterRegistry registry;
+    private final Map<Integer, Timer> timers = new ConcurrentHashMap<>();
 
     IntakeTimer(MeterRegistry registry) {
         this.registry = registry;
@@ -58,11 +61,14 @@ class IntakeTimer extends OncePerRequestFilter {
     }
 
     private void stop(Timer.Sample sample, HttpServletResponse response) {
-        sample.stop(Timer.builder("callhook.intake")
-                .description("Time to answer a webhook delivery")
-                .tag("status", Integer.toString(response.getStatus()))
-                .publishPercentileHistogram()
-                .register(registry));
+        // one timer per status, built once: this runs for every webhook
+        sample.stop(timers.computeIfAbsent(
+                response.getStatus(),
+                status -> Timer.builder("callhook.intake")
+                        .description("Time to answer a webhook delivery")
+                        .tag("status", Integer.toString(status))
+                        .publishPercentileHistogram()
+                        .register(registry)));
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -1,13 +1,9 @@
 package io.callhook.routes;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,14 +11,12 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import io.callhook.routes.RoutesValidator.Report;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Consumer;
 import org.apache.camel.Route;
 import org.apache.camel.component.platform.http.springboot.CamelRequestHandlerMapping;
-import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -35,6 +29,8 @@ import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.web.method.HandlerMethod;
+
+import static io.callhook.routes.RoutesValidator.read;
 
 /**
  * Applies edits of the routes folder while the service runs, and only edits that are whole: every few
@@ -93,7 +89,7 @@ class RoutesReloader {
             return;
         }
         applied = read(dir, ".camel.yaml");
-        appliedRouteIds = validator.routeIds(dir);
+        appliedRouteIds = validator.routeIds(applied);
         lastTemplates = read(dir.resolve("templates"), ".ftl");
         seen = applied;
         seenTemplates = lastTemplates;
@@ -131,7 +127,7 @@ class RoutesReloader {
                 return;
             }
             lastTemplates = templates;
-            Report report = validator.validate(dir);
+            Report report = validator.validate(dir, current);
             if (!routesChanged) {
                 // templates are live as soon as they are saved: say at once when one no longer renders
                 report.problems().forEach(problem -> log.warn("Template edit: {}", problem));
@@ -156,7 +152,7 @@ class RoutesReloader {
     }
 
     private void apply(Map<Path, String> current, Report report) {
-        Map<Path, List<String>> newIds = routeIds(report);
+        Map<Path, List<String>> newIds = report.routeIds();
         Set<Path> changed = new HashSet<>();
         current.forEach((file, content) -> {
             if (!content.equals(applied.get(file))) {
@@ -270,29 +266,5 @@ class RoutesReloader {
             }
         });
         return resources;
-    }
-
-    private static Map<Path, List<String>> routeIds(Report report) {
-        Map<Path, List<String>> ids = new LinkedHashMap<>();
-        report.routes()
-                .forEach((file, routes) -> ids.put(
-                        file, routes.stream().map(RouteDefinition::getId).toList()));
-        return ids;
-    }
-
-    private static Map<Path, String> read(Path folder, String suffix) {
-        Map<Path, String> contents = new TreeMap<>();
-        if (!Files.isDirectory(folder)) {
-            return contents;
-        }
-        try (Stream<Path> files = Files.list(folder)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(suffix))
-                    .toList()) {
-                contents.put(file, Files.readString(file));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return contents;
     }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -65,6 +66,11 @@ public class RoutesValidator {
         public boolean ok() {
             return problems.isEmpty();
         }
+
+        /** The ids of the routes each file defines. */
+        public Map<Path, List<String>> routeIds() {
+            return ids(routes);
+        }
     }
 
     private static final Pattern LINE = Pattern.compile("line (\\d+)");
@@ -79,14 +85,21 @@ public class RoutesValidator {
 
     /** Checks every route file and template under {@code dir}. */
     public Report validate(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return new Report(Map.of(), Map.of(), List.of(new Problem(dir, 0, "not a folder")), 0);
+        }
+        return validate(dir, read(dir, ".camel.yaml"));
+    }
+
+    /**
+     * Checks these contents of the folder's route files (as read once by the caller, who applies exactly
+     * what was checked) and the folder's templates.
+     */
+    Report validate(Path dir, Map<Path, String> routeFiles) {
         List<Problem> problems = new ArrayList<>();
         Map<Path, List<RouteDefinition>> routes = new LinkedHashMap<>();
         Map<Path, List<RouteConfigurationDefinition>> configurations = new LinkedHashMap<>();
-        if (!Files.isDirectory(dir)) {
-            problems.add(new Problem(dir, 0, "not a folder"));
-            return new Report(routes, configurations, problems, 0);
-        }
-        parseAll(dir, routes, configurations, problems);
+        routeFiles.forEach((file, content) -> parse(file, content, routes, configurations, problems));
         checkIds(routes, configurations, problems);
         Set<String> configurationIds = new HashSet<>();
         configurations.values().forEach(list -> list.forEach(c -> configurationIds.add(c.getId())));
@@ -97,42 +110,44 @@ public class RoutesValidator {
     }
 
     /** The ids of the routes each file defines, parsed only (no checks, no templates): cheap, for start-up. */
-    public Map<Path, List<String>> routeIds(Path dir) {
+    Map<Path, List<String>> routeIds(Map<Path, String> routeFiles) {
         Map<Path, List<RouteDefinition>> routes = new LinkedHashMap<>();
-        parseAll(dir, routes, new LinkedHashMap<>(), new ArrayList<>());
+        routeFiles.forEach((file, content) -> parse(file, content, routes, new LinkedHashMap<>(), new ArrayList<>()));
+        return ids(routes);
+    }
+
+    static Map<Path, List<String>> ids(Map<Path, List<RouteDefinition>> routes) {
         Map<Path, List<String>> ids = new LinkedHashMap<>();
         routes.forEach((file, list) ->
                 ids.put(file, list.stream().map(RouteDefinition::getId).toList()));
         return ids;
     }
 
-    private void parseAll(
-            Path dir,
-            Map<Path, List<RouteDefinition>> routes,
-            Map<Path, List<RouteConfigurationDefinition>> configurations,
-            List<Problem> problems) {
-        for (Path file : routeFiles(dir)) {
-            parse(file, routes, configurations, problems);
+    /** The files of {@code folder} whose name ends with {@code suffix}, with their contents, by name. */
+    static Map<Path, String> read(Path folder, String suffix) {
+        Map<Path, String> contents = new TreeMap<>();
+        if (!Files.isDirectory(folder)) {
+            return contents;
         }
-    }
-
-    static List<Path> routeFiles(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".camel.yaml"))
-                    .sorted()
-                    .toList();
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(suffix))
+                    .toList()) {
+                contents.put(file, Files.readString(file));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return contents;
     }
 
     private void parse(
             Path file,
+            String content,
             Map<Path, List<RouteDefinition>> routes,
             Map<Path, List<RouteConfigurationDefinition>> configurations,
             List<Problem> problems) {
         try {
-            Resource resource = ResourceHelper.fromString(file.toString(), Files.readString(file));
+            Resource resource = ResourceHelper.fromString(file.toString(), content);
             Collection<RoutesBuilder> builders =
                     PluginHelper.getRoutesLoader(camel).findRoutesBuilders(List.of(resource));
             List<RouteDefinition> fileRoutes = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.callhook.audit;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,15 +86,21 @@ public class AuditLog implements SmartLifecycle {
     private final Duration timeout;
     private final BlockingQueue<Pending> queue;
     private final DistributionSummary batchSizes;
+    private final Duration sealEvery;
     private volatile boolean running;
-    private Boolean h2;
+    private boolean h2;
+    // H2 file databases only; used by the writer thread alone
+    private AuditJournal journal;
+    private long sealedAt;
     private Thread writer;
 
     public AuditLog(
             DataSource dataSource,
             MeterRegistry registry,
             @Value("${callhook.audit.max-batch:200}") int maxBatch,
-            @Value("${callhook.audit.commit-timeout:5s}") Duration timeout) {
+            @Value("${callhook.audit.commit-timeout:5s}") Duration timeout,
+            @Value("${callhook.audit.journal-seal-interval:1s}") Duration sealEvery) {
+        this.sealEvery = sealEvery;
         this.dataSource = dataSource;
         this.batchSizes = DistributionSummary.builder("callhook.audit.batch")
                 .description("Audit rows per group commit")
@@ -129,13 +137,15 @@ public class AuditLog implements SmartLifecycle {
         while (running || !queue.isEmpty()) {
             try {
                 Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, maxBatch - 1);
+                    batchSizes.record(batch.size());
+                    write(batch);
                 }
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
-                batchSizes.record(batch.size());
-                write(batch);
+                if (journal != null && System.nanoTime() - sealedAt > sealEvery.toNanos()) {
+                    sealJournal();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
@@ -162,18 +172,22 @@ public class AuditLog implements SmartLifecycle {
                 insert.executeBatch();
                 owed.executeBatch();
                 connection.commit();
-                writeThrough(connection);
-                fresh.forEach(p -> p.stored().complete(true));
             } catch (SQLException e) {
                 connection.rollback();
                 if (!isUniqueViolation(e)) {
                     throw e;
                 }
                 // another instance stored one of these ids in the meantime: find which, row by row
+                List<Pending> stored = new ArrayList<>();
                 for (Pending pending : fresh) {
-                    insertAlone(connection, pending);
+                    if (insertAlone(connection, pending)) {
+                        stored.add(pending);
+                    }
                 }
+                fresh = stored;
             }
+            makeDurable(connection, fresh);
+            fresh.forEach(p -> p.stored().complete(true));
         } catch (SQLException e) {
             log.error("Could not store {} audit row(s): {}", batch.size(), e.toString());
             batch.forEach(p -> p.stored().completeExceptionally(e));
@@ -181,20 +195,104 @@ public class AuditLog implements SmartLifecycle {
     }
 
     /**
-     * H2 keeps commits in memory and writes them to its file in the background, about twice a second:
-     * an acknowledged row must be in the file first (kill -9 must not lose it), so each group commit is
-     * written through at once. Everything else (delivery states) is written in the background: what a
-     * crash loses of it, recovery redoes. PostgreSQL's commit is already durable.
+     * H2 keeps commits in memory and writes them to its file in the background, about twice a second: an
+     * acknowledged row must survive a kill -9 first. On an H2 file database the rows go to the journal (one
+     * sequential write); should that fail, H2 is written through at once. Everything else (delivery states) is
+     * written in the background: what a crash loses of it, recovery redoes. PostgreSQL's commit is already
+     * durable.
      */
-    private void writeThrough(Connection connection) throws SQLException {
-        if (h2 == null) {
-            h2 = "H2".equals(connection.getMetaData().getDatabaseProductName());
+    private void makeDurable(Connection connection, List<Pending> stored) throws SQLException {
+        if (!h2 || stored.isEmpty()) {
+            return;
         }
-        if (h2) {
-            try (Statement checkpoint = connection.createStatement()) {
-                checkpoint.execute("CHECKPOINT");
+        if (journal != null) {
+            try {
+                journal.append(stored.stream().map(Pending::row).toList());
+                return;
+            } catch (IOException e) {
+                log.error(
+                        "Could not append to the audit journal in {}, writing H2 through instead: {}",
+                        journal.folder(),
+                        e.toString());
             }
         }
+        checkpoint(connection);
+    }
+
+    private static void checkpoint(Connection connection) throws SQLException {
+        try (Statement checkpoint = connection.createStatement()) {
+            checkpoint.execute("CHECKPOINT");
+        }
+    }
+
+    /**
+     * Starts a new journal segment, writes H2 through, then deletes the older segments: their rows are in
+     * H2's file now. On failure they stay, and are stored again (as duplicates, skipped) at the next start.
+     */
+    private void sealJournal() {
+        sealedAt = System.nanoTime();
+        if (journal.size() == 0) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            List<Path> sealed = journal.seal();
+            checkpoint(connection);
+            journal.delete(sealed);
+        } catch (SQLException | IOException e) {
+            log.warn(
+                    "Could not seal the audit journal in {}, its segments are kept: {}",
+                    journal.folder(),
+                    e.toString());
+        }
+    }
+
+    /**
+     * On an H2 file database: stores the rows a previous run journaled but may not have written to its
+     * file (a kill -9, a power cut), then opens the journal for this run.
+     */
+    private void openJournal() throws SQLException, IOException {
+        String path;
+        try (Connection connection = dataSource.getConnection()) {
+            h2 = "H2".equals(connection.getMetaData().getDatabaseProductName());
+            if (!h2) {
+                return;
+            }
+            try (Statement query = connection.createStatement();
+                    ResultSet result = query.executeQuery("SELECT DATABASE_PATH()")) {
+                path = result.next() ? result.getString(1) : null;
+            }
+        }
+        if (path == null) {
+            return; // in memory: nothing outlives the process anyway
+        }
+        AuditJournal opened = AuditJournal.open(Path.of(path + ".audit-journal"));
+        List<Map<String, Object>> left = opened.rows();
+        if (!left.isEmpty()) {
+            int stored = 0;
+            for (int from = 0; from < left.size(); from += maxBatch) {
+                List<Pending> batch = left.subList(from, Math.min(left.size(), from + maxBatch)).stream()
+                        .map(row -> new Pending(row, new CompletableFuture<>()))
+                        .toList();
+                write(batch);
+                for (Pending pending : batch) {
+                    if (pending.stored().join()) {
+                        stored++;
+                    }
+                }
+            }
+            log.warn(
+                    "Audit journal {}: {} row(s) left by a previous run, {} of them were not in the database and are"
+                            + " stored now (their dispatch is owed)",
+                    opened.folder(),
+                    left.size(),
+                    stored);
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            checkpoint(connection);
+        }
+        opened.delete(opened.seal());
+        journal = opened;
+        sealedAt = System.nanoTime();
     }
 
     /** Completes the pendings whose id is stored already or earlier in the batch as duplicates. */
@@ -232,8 +330,8 @@ public class AuditLog implements SmartLifecycle {
         return fresh;
     }
 
-    /** One row in its own transaction: a duplicate fails alone. */
-    private static void insertAlone(Connection connection, Pending pending) {
+    /** One row in its own transaction: a duplicate fails alone. Returns whether it was stored. */
+    private static boolean insertAlone(Connection connection, Pending pending) {
         try (PreparedStatement insert = connection.prepareStatement(INSERT);
                 PreparedStatement owed = connection.prepareStatement(OUTBOX)) {
             bind(insert, pending.row());
@@ -241,7 +339,7 @@ public class AuditLog implements SmartLifecycle {
             bindOwed(owed, pending.row());
             owed.executeUpdate();
             connection.commit();
-            pending.stored().complete(true);
+            return true;
         } catch (SQLException e) {
             try {
                 connection.rollback();
@@ -253,6 +351,7 @@ public class AuditLog implements SmartLifecycle {
             } else {
                 pending.stored().completeExceptionally(e);
             }
+            return false;
         }
     }
 
@@ -280,6 +379,11 @@ public class AuditLog implements SmartLifecycle {
 
     @Override
     public void start() {
+        try {
+            openJournal();
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("Could not store the rows of the audit journal: " + e, e);
+        }
         running = true;
         writer = new Thread(this::writeLoop, "audit-writer");
         writer.setDaemon(true);
@@ -293,6 +397,14 @@ public class AuditLog implements SmartLifecycle {
             writer.join(timeout.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (journal != null && !writer.isAlive()) {
+            sealJournal();
+            try {
+                journal.close();
+            } catch (IOException e) {
+                log.warn("Could not close the audit journal: {}", e.toString());
+            }
         }
     }
 

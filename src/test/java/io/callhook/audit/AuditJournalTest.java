@@ -1,0 +1,182 @@
+package io.callhook.audit;
+
+import java.math.BigDecimal;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.callhook.testing.Samples;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * H2 writes its file in the background; an acknowledged audit row must survive a crash that comes before.
+ * A crash is H2's {@code SHUTDOWN IMMEDIATELY}: the file is closed without writing what is only in memory
+ * (and H2's own background write is held off for an hour, so only the journal can keep the rows).
+ */
+class AuditJournalTest {
+
+    @TempDir
+    Path dir;
+
+    final DefaultCamelContext camel = new DefaultCamelContext();
+    final List<AuditLog> logs = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        logs.forEach(AuditLog::stop);
+    }
+
+    @Test
+    void acknowledgedRowsThatH2HasNotWrittenAreStoredAgainAtTheNextStart() throws Exception {
+        JdbcDataSource database = database();
+        AuditLog first = start(database, Duration.ofHours(1));
+        List<String> ids = List.of("journal-1", "journal-2", "journal-3");
+        for (String id : ids) {
+            assertThat(append(first, id)).as("duplicate").isEqualTo("false");
+        }
+
+        crash(database);
+        assertThat(count(database, "call_audit"))
+                .as("rows in H2's file after the crash, before the journal is read")
+                .isZero();
+
+        AuditLog second = start(database, Duration.ofHours(1));
+        assertThat(count(database, "call_audit")).isEqualTo(3);
+        assertThat(count(database, "dispatch_outbox"))
+                .as("their dispatch is owed")
+                .isEqualTo(3);
+        try (Connection connection = database.getConnection();
+                Statement query = connection.createStatement();
+                ResultSet row = query.executeQuery("SELECT customer_name, duration_seconds, call_successful,"
+                        + " token_cost, started_at, payload FROM call_audit WHERE delivery_id = 'journal-2'")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getString(1)).isEqualTo("John Doe");
+            assertThat(row.getInt(2)).isEqualTo(240);
+            assertThat(row.getBoolean(3)).isTrue();
+            assertThat(row.getBigDecimal(4)).isEqualByComparingTo(new BigDecimal("12.50"));
+            assertThat(row.getObject(5, OffsetDateTime.class)).isEqualTo(OffsetDateTime.parse("2026-04-05T14:00:00Z"));
+            assertThat(row.getString(6)).contains("\"id\":\"journal-2\"");
+        }
+        assertThat(append(second, "journal-2")).as("a retry after the restart").isEqualTo("true");
+        assertThat(segments())
+                .as("the journal is emptied once its rows are in H2's file")
+                .isEmpty();
+    }
+
+    @Test
+    void sealedSegmentsAreDeletedOnceH2HasWrittenTheirRows() throws Exception {
+        JdbcDataSource database = database();
+        AuditLog log = start(database, Duration.ofMillis(50));
+        append(log, "sealed-1");
+        append(log, "sealed-2");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> segments().isEmpty());
+        crash(database);
+        assertThat(count(database, "call_audit")).isEqualTo(2);
+    }
+
+    @Test
+    void aRecordCutShortByACrashEndsTheReadingOfItsSegment() throws Exception {
+        AuditJournal journal = AuditJournal.open(dir.resolve("cut"));
+        Map<String, Object> first = row("cut-1");
+        journal.append(List.of(first, row("cut-2")));
+        journal.append(List.of(row("cut-3")));
+        journal.close();
+        Path segment = journal.seal().get(0);
+        try (FileChannel file = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            file.truncate(file.size() - 10);
+        }
+
+        List<Map<String, Object>> rows = AuditJournal.open(dir.resolve("cut")).rows();
+
+        assertThat(rows).extracting(r -> r.get("deliveryId")).containsExactly("cut-1", "cut-2");
+        assertThat(rows.get(0)).isEqualTo(first);
+    }
+
+    JdbcDataSource database() {
+        JdbcDataSource database = new JdbcDataSource();
+        // H2's own background write held off, and the database kept open between connections as a pool would
+        // (closing it writes everything): whatever is not journaled is lost by a crash
+        database.setURL("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=3600000;DB_CLOSE_DELAY=-1");
+        database.setUser("sa");
+        Flyway.configure()
+                .dataSource(database)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return database;
+    }
+
+    AuditLog start(JdbcDataSource database, Duration sealEvery) {
+        AuditLog log = new AuditLog(database, new SimpleMeterRegistry(), 200, Duration.ofSeconds(5), sealEvery);
+        log.start();
+        logs.add(log);
+        return log;
+    }
+
+    /** Stores the call.ended sample under the id; returns the {@code duplicate} variable. */
+    String append(AuditLog log, String id) throws Exception {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.setVariable("auditRow", row(id));
+        log.append(exchange);
+        return exchange.getVariable("duplicate", String.class);
+    }
+
+    static Map<String, Object> row(String id) throws Exception {
+        Samples sample = Samples.of("call-ended").id(id);
+        JsonNode envelope = Samples.JSON.readTree(sample.json());
+        Map<String, Object> row = AuditRow.of(
+                        id,
+                        "call.ended",
+                        OffsetDateTime.parse(envelope.get("timestamp").asText()),
+                        envelope.get("data"),
+                        sample.json())
+                .parameters();
+        return row;
+    }
+
+    static void crash(JdbcDataSource database) throws SQLException {
+        try (Connection connection = database.getConnection();
+                Statement shutdown = connection.createStatement()) {
+            shutdown.execute("SHUTDOWN IMMEDIATELY");
+        }
+    }
+
+    static long count(JdbcDataSource database, String table) throws SQLException {
+        try (Connection connection = database.getConnection();
+                Statement query = connection.createStatement();
+                ResultSet count = query.executeQuery("SELECT count(*) FROM " + table)) {
+            count.next();
+            return count.getLong(1);
+        }
+    }
+
+    List<Path> segments() throws Exception {
+        try (Stream<Path> files = Files.list(dir.resolve("db.audit-journal"))) {
+            return files.toList();
+        }
+    }
+}

@@ -20,7 +20,8 @@ PORT=18080
 PG_PORT=15432
 STUB_PORT=18099
 work=$(mktemp -d)
-trap 'pkill -f "server.port=$PORT" 2>/dev/null || true; [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true' EXIT
+# the databases of a run take gigabytes: everything goes when the script ends, however it ends
+trap 'pkill -f "server.port=$PORT" 2>/dev/null || true; [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v wrk >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

@@ -76,6 +76,8 @@ public class AuditLog implements SmartLifecycle {
             + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ") VALUES ("
             + String.join(", ", COLUMNS.stream().map(c -> "?").toList()) + ")";
 
+    static final String KNOWN_IDS = "SELECT delivery_id FROM call_audit WHERE delivery_id = ANY(?)";
+
     static final String OUTBOX = "INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)";
 
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
@@ -307,12 +309,13 @@ public class AuditLog implements SmartLifecycle {
             }
         }
         Set<String> stored = new HashSet<>();
-        String placeholders = String.join(",", candidates.stream().map(p -> "?").toList());
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT delivery_id FROM call_audit WHERE delivery_id IN (" + placeholders + ")")) {
-            for (int i = 0; i < candidates.size(); i++) {
-                select.setString(i + 1, candidates.get(i).deliveryId());
-            }
+        // one statement text whatever the batch size, so both databases reuse its plan
+        try (PreparedStatement select = connection.prepareStatement(KNOWN_IDS)) {
+            select.setArray(
+                    1,
+                    connection.createArrayOf(
+                            "VARCHAR",
+                            candidates.stream().map(Pending::deliveryId).toArray()));
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     stored.add(rows.getString(1));

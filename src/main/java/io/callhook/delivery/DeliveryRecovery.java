@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 
+import org.apache.camel.Endpoint;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.seda.SedaEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -22,10 +24,12 @@ public class DeliveryRecovery {
 
     static final int BATCH = 200;
     static final Duration MAX_PASS = Duration.ofSeconds(10);
+    // from a cursor: the rows an earlier batch of the same pass claimed are not walked over again
     private static final String UNDISPATCHED = """
-            SELECT delivery_id FROM dispatch_outbox
-            WHERE received_at < ? AND (lease_until IS NULL OR lease_until < ?)
+            SELECT delivery_id, received_at FROM dispatch_outbox
+            WHERE received_at >= ? AND received_at < ? AND (lease_until IS NULL OR lease_until < ?)
             ORDER BY received_at FETCH FIRST %d ROWS ONLY""".formatted(BATCH);
+    private static final OffsetDateTime EPOCH = OffsetDateTime.parse("1970-01-01T00:00:00Z");
     private static final String ABANDONED = """
             SELECT DISTINCT delivery_id FROM call_delivery
             WHERE status = 'PENDING' AND (lease_until IS NULL OR lease_until < ?) AND updated_at < ?
@@ -61,41 +65,76 @@ public class DeliveryRecovery {
      */
     public int run() {
         long until = System.nanoTime() + MAX_PASS.toNanos();
+        OffsetDateTime[] cursor = {EPOCH};
         int total = 0;
-        int handed;
+        Batch batch;
         do {
-            handed = pass();
-            total += handed;
-        } while (handed >= BATCH && System.nanoTime() < until);
+            batch = pass(cursor);
+            total += batch.handed();
+        } while (!batch.queueFull() && batch.handed() >= BATCH && System.nanoTime() < until);
         return total;
     }
 
-    private int pass() {
+    /**
+     * One batch; {@code cursor[0]} is where the outbox scan starts, and is moved past what it read. Stops
+     * early when the dispatch queue is full: an event handed to a full queue would only be dropped again.
+     */
+    private Batch pass(OffsetDateTime[] cursor) {
         try {
             ledger.renewLeases();
             OffsetDateTime now = DeliveryLedger.now();
             OffsetDateTime settled = now.minus(properties.grace());
             int dispatched = 0;
-            for (String deliveryId : jdbc.queryForList(UNDISPATCHED, String.class, settled, now)) {
+            boolean full = false;
+            for (Owed owed : jdbc.query(
+                    UNDISPATCHED,
+                    (row, n) -> new Owed(row.getString(1), row.getObject(2, OffsetDateTime.class)),
+                    cursor[0],
+                    settled,
+                    now)) {
+                if (!roomToDispatch()) {
+                    full = true;
+                    break;
+                }
+                cursor[0] = owed.receivedAt();
                 // claimed first, so two instances do not both hand it over
-                if (jdbc.update(CLAIM_OUTBOX, now.plus(properties.grace()), deliveryId, now) == 1) {
-                    dispatched += send(deliveryId) ? 1 : 0;
+                if (jdbc.update(CLAIM_OUTBOX, now.plus(properties.grace()), owed.deliveryId(), now) == 1) {
+                    dispatched += send(owed.deliveryId()) ? 1 : 0;
                 }
             }
-            for (String deliveryId : jdbc.queryForList(ABANDONED, String.class, now, settled)) {
-                if (ledger.holdForRecovery(deliveryId, properties.grace())) {
-                    dispatched += send(deliveryId) ? 1 : 0;
+            if (!full) {
+                for (String deliveryId : jdbc.queryForList(ABANDONED, String.class, now, settled)) {
+                    if (!roomToDispatch()) {
+                        full = true;
+                        break;
+                    }
+                    if (ledger.holdForRecovery(deliveryId, properties.grace())) {
+                        dispatched += send(deliveryId) ? 1 : 0;
+                    }
                 }
             }
             if (dispatched > 0) {
-                log.info("Recovery handed {} owed event(s) to dispatch again", dispatched);
+                log.info(
+                        "Recovery handed {} owed event(s) to dispatch again{}",
+                        dispatched,
+                        full ? "; the dispatch queue is full, the rest waits for the next pass" : "");
             }
-            return dispatched;
+            return new Batch(dispatched, full);
         } catch (RuntimeException e) {
             log.warn("Recovery pass failed, next pass retries: {}", e.toString());
-            return 0;
+            return new Batch(0, false);
         }
     }
+
+    /** False when the hand-off is an in-process queue with no room left; a broker's is not measured here. */
+    private boolean roomToDispatch() {
+        Endpoint endpoint = producer.getCamelContext().getEndpoint(dispatchUri);
+        return !(endpoint instanceof SedaEndpoint seda) || seda.getQueue().remainingCapacity() > 0;
+    }
+
+    private record Owed(String deliveryId, OffsetDateTime receivedAt) {}
+
+    private record Batch(int handed, boolean queueFull) {}
 
     /** Hands the stored event to dispatch (an operator's replay: its FAILED deliveries were reopened). */
     public boolean redispatch(String deliveryId) {

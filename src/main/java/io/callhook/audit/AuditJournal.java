@@ -8,7 +8,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -98,10 +98,8 @@ final class AuditJournal implements AutoCloseable {
             out.writeInt((int) crc.getValue());
             out.write(record);
         }
-        ByteBuffer bytes = ByteBuffer.wrap(buffer.toByteArray());
-        while (bytes.hasRemaining()) {
-            current.write(bytes);
-        }
+        // one write of the buffer's own array, no copy
+        buffer.writeTo(Channels.newOutputStream(current));
         size += buffer.size();
     }
 

@@ -6,12 +6,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 
+import io.callhook.db.Database;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
@@ -89,8 +90,8 @@ public class AuditLog implements SmartLifecycle {
     private final BlockingQueue<Pending> queue;
     private final DistributionSummary batchSizes;
     private final Duration sealEvery;
+    private final Database database;
     private volatile boolean running;
-    private boolean h2;
     // H2 file databases only; used by the writer thread alone
     private AuditJournal journal;
     private long sealedAt;
@@ -98,12 +99,14 @@ public class AuditLog implements SmartLifecycle {
 
     public AuditLog(
             DataSource dataSource,
+            Database database,
             MeterRegistry registry,
             @Value("${callhook.audit.max-batch:200}") int maxBatch,
             @Value("${callhook.audit.commit-timeout:5s}") Duration timeout,
             @Value("${callhook.audit.journal-seal-interval:1s}") Duration sealEvery) {
         this.sealEvery = sealEvery;
         this.dataSource = dataSource;
+        this.database = database;
         this.batchSizes = DistributionSummary.builder("callhook.audit.batch")
                 .description("Audit rows per group commit")
                 .register(registry);
@@ -197,14 +200,12 @@ public class AuditLog implements SmartLifecycle {
     }
 
     /**
-     * H2 keeps commits in memory and writes them to its file in the background, about twice a second: an
-     * acknowledged row must survive a kill -9 first. On an H2 file database the rows go to the journal (one
-     * sequential write); should that fail, H2 is written through at once. Everything else (delivery states) is
-     * written in the background: what a crash loses of it, recovery redoes. PostgreSQL's commit is already
-     * durable.
+     * An acknowledged row must survive a kill -9 before its 200. On an H2 file database the rows go to the
+     * journal (one sequential write); should that fail, H2 is written through at once. Everything else
+     * (delivery states) is written in the background. PostgreSQL's commit is already durable.
      */
     private void makeDurable(Connection connection, List<Pending> stored) throws SQLException {
-        if (!h2 || stored.isEmpty()) {
+        if (stored.isEmpty()) {
             return;
         }
         if (journal != null) {
@@ -218,13 +219,7 @@ public class AuditLog implements SmartLifecycle {
                         e.toString());
             }
         }
-        checkpoint(connection);
-    }
-
-    private static void checkpoint(Connection connection) throws SQLException {
-        try (Statement checkpoint = connection.createStatement()) {
-            checkpoint.execute("CHECKPOINT");
-        }
+        database.writeThrough(connection);
     }
 
     /**
@@ -238,7 +233,7 @@ public class AuditLog implements SmartLifecycle {
         }
         try (Connection connection = dataSource.getConnection()) {
             List<Path> sealed = journal.seal();
-            checkpoint(connection);
+            database.writeThrough(connection);
             journal.delete(sealed);
         } catch (SQLException | IOException e) {
             log.warn(
@@ -253,21 +248,11 @@ public class AuditLog implements SmartLifecycle {
      * file (a kill -9, a power cut), then opens the journal for this run.
      */
     private void openJournal() throws SQLException, IOException {
-        String path;
-        try (Connection connection = dataSource.getConnection()) {
-            h2 = "H2".equals(connection.getMetaData().getDatabaseProductName());
-            if (!h2) {
-                return;
-            }
-            try (Statement query = connection.createStatement();
-                    ResultSet result = query.executeQuery("SELECT DATABASE_PATH()")) {
-                path = result.next() ? result.getString(1) : null;
-            }
+        Optional<Path> file = database.h2File();
+        if (file.isEmpty()) {
+            return; // PostgreSQL, or H2 in memory: nothing to journal
         }
-        if (path == null) {
-            return; // in memory: nothing outlives the process anyway
-        }
-        AuditJournal opened = AuditJournal.open(Path.of(path + ".audit-journal"));
+        AuditJournal opened = AuditJournal.open(Path.of(file.get() + ".audit-journal"));
         List<Map<String, Object>> left = opened.rows();
         if (!left.isEmpty()) {
             int stored = 0;
@@ -290,7 +275,7 @@ public class AuditLog implements SmartLifecycle {
                     stored);
         }
         try (Connection connection = dataSource.getConnection()) {
-            checkpoint(connection);
+            database.writeThrough(connection);
         }
         opened.delete(opened.seal());
         journal = opened;

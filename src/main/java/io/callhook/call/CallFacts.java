@@ -33,10 +33,8 @@ public record CallFacts(
     public static final String NONE = "—";
 
     /** Reads the facts from a webhook envelope parsed into maps ({@code id}, {@code event}, {@code data}). */
-    @SuppressWarnings("unchecked")
     public static CallFacts of(Map<String, Object> envelope) {
-        Object rawData = envelope.get("data");
-        Map<String, Object> data = rawData instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> data = data(envelope);
         String outcome = outcome(data.get("callSuccessful"));
         String phone = text(data.get("customerPhone"));
         String name = text(data.get("customerName"));
@@ -69,6 +67,13 @@ public record CallFacts(
     }
 
     /** {@code successful}, {@code unsuccessful} or {@code unknown}, from {@code data.callSuccessful}. */
+    /** The envelope's {@code data} object, empty when it has none. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> data(Map<String, Object> envelope) {
+        Object data = envelope == null ? null : envelope.get("data");
+        return data instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
     public static String outcome(Object callSuccessful) {
         if (Boolean.TRUE.equals(callSuccessful)) {
             return "successful";

@@ -19,8 +19,7 @@ public class RoutingFacts {
     @SuppressWarnings("unchecked")
     public void read(Exchange exchange) {
         Map<String, Object> envelope = exchange.getMessage().getBody(Map.class);
-        Object rawData = envelope == null ? null : envelope.get("data");
-        Map<String, Object> data = rawData instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> data = CallFacts.data(envelope);
         exchange.setVariable("event", envelope == null ? null : envelope.get("event"));
         exchange.setVariable("outcome", CallFacts.outcome(data.get("callSuccessful")));
         Object callId = data.get("callId");

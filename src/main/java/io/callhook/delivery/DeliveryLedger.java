@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import io.callhook.db.Database;
 import io.callhook.metrics.CallhookMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -75,7 +76,7 @@ public class DeliveryLedger {
     private final TransactionTemplate transaction;
     private final DeliveryProperties properties;
     private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
-    private volatile String database;
+    private final Database database;
     private final String instance = ManagementFactory.getRuntimeMXBean().getName() + "-"
             + UUID.randomUUID().toString().substring(0, 8);
 
@@ -84,7 +85,9 @@ public class DeliveryLedger {
             TransactionTemplate transaction,
             DeliveryProperties properties,
             List<DeliveryChannel> channels,
-            CallhookMetrics metrics) {
+            CallhookMetrics metrics,
+            Database database) {
+        this.database = database;
         this.metrics = metrics;
         this.jdbc = jdbc;
         this.transaction = transaction;
@@ -214,29 +217,9 @@ public class DeliveryLedger {
      * delivery states in memory anyway (see AuditLog).
      */
     private void relaxCommit() {
-        if ("PostgreSQL".equals(database())) {
+        if (database.postgres()) {
             jdbc.execute("SET LOCAL synchronous_commit TO OFF");
         }
-    }
-
-    /**
-     * On H2, a send's outcome is written to the file at once: H2 writes commits in the background (see
-     * AuditLog), and a SENT record lost to a kill -9 would send that message again after the restart
-     * (measured in the crash test: 28 and 35 events notified twice without this). Sends are paced to a few a
-     * second, so this costs little.
-     */
-    private void writeThrough() {
-        if ("H2".equals(database())) {
-            jdbc.execute("CHECKPOINT");
-        }
-    }
-
-    private String database() {
-        if (database == null) {
-            database = jdbc.execute((ConnectionCallback<String>)
-                    connection -> connection.getMetaData().getDatabaseProductName());
-        }
-        return database;
     }
 
     /**
@@ -325,7 +308,13 @@ public class DeliveryLedger {
                     status);
             return;
         }
-        writeThrough();
+        // on H2, written through at once: a SENT record lost to a kill -9 would send the message again after
+        // the restart (the crash test had 28 and 35 events notified twice without it); sends are paced to a
+        // few a second, so this costs little
+        jdbc.execute((ConnectionCallback<Void>) connection -> {
+            database.writeThrough(connection);
+            return null;
+        });
         metrics.delivery(channel, status);
         if (SENT.equals(status)) {
             log.info("Delivery {} {} SENT", deliveryId, channel);

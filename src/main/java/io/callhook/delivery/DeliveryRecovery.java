@@ -65,51 +65,52 @@ public class DeliveryRecovery {
      */
     public int run() {
         long until = System.nanoTime() + MAX_PASS.toNanos();
-        OffsetDateTime[] cursor = {EPOCH};
         int total = 0;
-        Batch batch;
+        Batch batch = new Batch(0, false, EPOCH);
         do {
-            batch = pass(cursor);
+            batch = pass(batch.cursor());
             total += batch.handed();
         } while (!batch.queueFull() && batch.handed() >= BATCH && System.nanoTime() < until);
         return total;
     }
 
     /**
-     * One batch; {@code cursor[0]} is where the outbox scan starts, and is moved past what it read. Stops
-     * early when the dispatch queue is full: an event handed to a full queue would only be dropped again.
+     * One batch, its outbox scan starting at {@code cursor} (the rows an earlier batch of the pass claimed are
+     * not walked over again). Hands over no more than the dispatch queue has room for: an event handed to a
+     * full queue would only be dropped again.
      */
-    private Batch pass(OffsetDateTime[] cursor) {
+    private Batch pass(OffsetDateTime cursor) {
         try {
             ledger.renewLeases();
             OffsetDateTime now = DeliveryLedger.now();
             OffsetDateTime settled = now.minus(properties.grace());
+            int room = roomToDispatch();
             int dispatched = 0;
-            boolean full = false;
             for (Owed owed : jdbc.query(
                     UNDISPATCHED,
                     (row, n) -> new Owed(row.getString(1), row.getObject(2, OffsetDateTime.class)),
-                    cursor[0],
+                    cursor,
                     settled,
                     now)) {
-                if (!roomToDispatch()) {
-                    full = true;
+                if (room == 0) {
                     break;
                 }
-                cursor[0] = owed.receivedAt();
+                cursor = owed.receivedAt();
                 // claimed first, so two instances do not both hand it over
-                if (jdbc.update(CLAIM_OUTBOX, now.plus(properties.grace()), owed.deliveryId(), now) == 1) {
-                    dispatched += send(owed.deliveryId()) ? 1 : 0;
+                if (jdbc.update(CLAIM_OUTBOX, now.plus(properties.grace()), owed.deliveryId(), now) == 1
+                        && send(owed.deliveryId())) {
+                    dispatched++;
+                    room--;
                 }
             }
-            if (!full) {
+            if (room > 0) {
                 for (String deliveryId : jdbc.queryForList(ABANDONED, String.class, now, settled)) {
-                    if (!roomToDispatch()) {
-                        full = true;
+                    if (room == 0) {
                         break;
                     }
-                    if (ledger.holdForRecovery(deliveryId, properties.grace())) {
-                        dispatched += send(deliveryId) ? 1 : 0;
+                    if (ledger.holdForRecovery(deliveryId, properties.grace()) && send(deliveryId)) {
+                        dispatched++;
+                        room--;
                     }
                 }
             }
@@ -117,24 +118,24 @@ public class DeliveryRecovery {
                 log.info(
                         "Recovery handed {} owed event(s) to dispatch again{}",
                         dispatched,
-                        full ? "; the dispatch queue is full, the rest waits for the next pass" : "");
+                        room == 0 ? "; the dispatch queue is full, the rest waits for the next pass" : "");
             }
-            return new Batch(dispatched, full);
+            return new Batch(dispatched, room == 0, cursor);
         } catch (RuntimeException e) {
             log.warn("Recovery pass failed, next pass retries: {}", e.toString());
-            return new Batch(0, false);
+            return new Batch(0, false, cursor);
         }
     }
 
-    /** False when the hand-off is an in-process queue with no room left; a broker's is not measured here. */
-    private boolean roomToDispatch() {
+    /** Room left in the hand-off when it is an in-process queue; a broker's is not measured here. */
+    private int roomToDispatch() {
         Endpoint endpoint = producer.getCamelContext().getEndpoint(dispatchUri);
-        return !(endpoint instanceof SedaEndpoint seda) || seda.getQueue().remainingCapacity() > 0;
+        return endpoint instanceof SedaEndpoint seda ? seda.getQueue().remainingCapacity() : Integer.MAX_VALUE;
     }
 
     private record Owed(String deliveryId, OffsetDateTime receivedAt) {}
 
-    private record Batch(int handed, boolean queueFull) {}
+    private record Batch(int handed, boolean queueFull, OffsetDateTime cursor) {}
 
     /** Hands the stored event to dispatch (an operator's replay: its FAILED deliveries were reopened). */
     public boolean redispatch(String deliveryId) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.callhook.db.Database;
 import io.callhook.testing.Samples;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
@@ -131,7 +132,8 @@ class AuditJournalTest {
     }
 
     AuditLog start(JdbcDataSource database, Duration sealEvery) {
-        AuditLog log = new AuditLog(database, new SimpleMeterRegistry(), 200, Duration.ofSeconds(5), sealEvery);
+        AuditLog log = new AuditLog(
+                database, new Database(database), new SimpleMeterRegistry(), 200, Duration.ofSeconds(5), sealEvery);
         log.start();
         logs.add(log);
         return log;

@@ -5,8 +5,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import jakarta.mail.Message.RecipientType;
@@ -223,6 +229,59 @@ abstract class EndToEnd {
             assertThat(slackPosts("/services/team", call.id())).hasSize(1);
             assertThat(mailbox.about(call.id())).hasSize(2);
         });
+    }
+
+    /**
+     * Many deliveries at once share group commits (several rows per statement on PostgreSQL): each is stored
+     * once with its own values, and of two copies of one delivery sent at the same moment exactly one is
+     * processed and the other acknowledged as a duplicate.
+     */
+    @Test
+    void aBurstOfConcurrentDeliveriesIsStoredOnceEachWithTwinsAnsweredAsDuplicates() throws Exception {
+        int deliveries = 60;
+        List<Samples> events = Stream.generate(() -> Samples.of("appointment-created"))
+                .limit(deliveries)
+                .toList();
+        for (int i = 0; i < deliveries; i++) {
+            int n = i;
+            events.get(i).data(data -> data.put("organizationId", "burst-org-" + n));
+        }
+        List<Samples> sent = Stream.concat(events.stream(), events.stream()).toList();
+        ExecutorService senders = Executors.newFixedThreadPool(24);
+        try {
+            List<Future<HttpResponse<String>>> answers = senders.invokeAll(sent.stream()
+                    .map(event -> (Callable<HttpResponse<String>>) () -> http.postJson("/webhook", event.json()))
+                    .toList());
+            Map<String, List<String>> bodiesById = new java.util.HashMap<>();
+            for (int i = 0; i < sent.size(); i++) {
+                HttpResponse<String> answer = answers.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(answer.statusCode()).isEqualTo(200);
+                bodiesById
+                        .computeIfAbsent(sent.get(i).id(), id -> new ArrayList<>())
+                        .add(answer.body());
+            }
+            assertThat(bodiesById)
+                    .hasSize(deliveries)
+                    .allSatisfy((id, bodies) -> assertThat(bodies)
+                            .containsExactlyInAnyOrder(
+                                    "{\"received\":true}", "{\"received\":true,\"duplicate\":true}"));
+        } finally {
+            senders.shutdownNow();
+        }
+        for (int i = 0; i < deliveries; i++) {
+            assertThat(jdbc.queryForObject(
+                            "SELECT organization_id FROM call_audit WHERE delivery_id = ?",
+                            String.class,
+                            events.get(i).id()))
+                    .isEqualTo("burst-org-" + i);
+        }
+        Samples last = events.get(deliveries - 1);
+        awaitDeliveries(last.id(), Map.of("slack", "SKIPPED", "email", "SKIPPED", "forward", "SKIPPED"));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(jdbc.queryForObject(
+                                "SELECT count(*) FROM call_delivery WHERE delivery_id = ANY(?)", Integer.class, (Object)
+                                        events.stream().map(Samples::id).toArray(String[]::new)))
+                        .isEqualTo(3 * deliveries));
     }
 
     static Stream<Arguments> badInput() {

@@ -7,8 +7,8 @@ import org.springframework.stereotype.Component;
 /**
  * On PostgreSQL, has the driver send a batch of inserts as multi-row {@code INSERT … VALUES (…), (…)}
  * ({@code reWriteBatchedInserts}): a group commit of audit rows is then a few statements for the server
- * instead of one per row. Measured with bench/run.sh. A URL or datasource property that sets the option
- * itself is left as it is.
+ * instead of one per row (in 10 s windows at 32 connections, about 4% more webhooks a second: within the
+ * noise, not worse). A URL or datasource property that sets the option itself is left as it is.
  */
 @Component
 class PostgresBatchInserts implements BeanPostProcessor {

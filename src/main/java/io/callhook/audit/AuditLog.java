@@ -231,9 +231,9 @@ public class AuditLog implements SmartLifecycle {
         if (journal.size() == 0) {
             return;
         }
-        try (Connection connection = dataSource.getConnection()) {
+        try {
             List<Path> sealed = journal.seal();
-            database.writeThrough(connection);
+            database.writeThrough();
             journal.delete(sealed);
         } catch (SQLException | IOException e) {
             log.warn(
@@ -274,9 +274,7 @@ public class AuditLog implements SmartLifecycle {
                     left.size(),
                     stored);
         }
-        try (Connection connection = dataSource.getConnection()) {
-            database.writeThrough(connection);
-        }
+        database.writeThrough();
         opened.delete(opened.seal());
         journal = opened;
         sealedAt = System.nanoTime();

@@ -66,7 +66,6 @@ public record CallFacts(
                 orNone(data.get("endedAt")));
     }
 
-    /** {@code successful}, {@code unsuccessful} or {@code unknown}, from {@code data.callSuccessful}. */
     /** The envelope's {@code data} object, empty when it has none. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> data(Map<String, Object> envelope) {
@@ -74,6 +73,7 @@ public record CallFacts(
         return data instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
+    /** {@code successful}, {@code unsuccessful} or {@code unknown}, from {@code data.callSuccessful}. */
     public static String outcome(Object callSuccessful) {
         if (Boolean.TRUE.equals(callSuccessful)) {
             return "successful";

@@ -49,6 +49,18 @@ public class Database {
         return h2File;
     }
 
+    /**
+     * On an H2 file database, writes everything committed so far to the file, on a connection of its own;
+     * elsewhere does nothing and borrows no connection.
+     */
+    public void writeThrough() throws SQLException {
+        if (h2File().isPresent()) {
+            try (Connection connection = dataSource.getConnection()) {
+                writeThrough(connection);
+            }
+        }
+    }
+
     /** On an H2 file database, writes everything committed so far to the file; nothing elsewhere. */
     public void writeThrough(Connection connection) throws SQLException {
         if (h2File().isPresent()) {

@@ -1,6 +1,7 @@
 package io.callhook.delivery;
 
 import java.lang.management.ManagementFactory;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -20,8 +21,8 @@ import io.callhook.metrics.CallhookMetrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -311,10 +312,11 @@ public class DeliveryLedger {
         // on H2, written through at once: a SENT record lost to a kill -9 would send the message again after
         // the restart (the crash test had 28 and 35 events notified twice without it); sends are paced to a
         // few a second, so this costs little
-        jdbc.execute((ConnectionCallback<Void>) connection -> {
-            database.writeThrough(connection);
-            return null;
-        });
+        try {
+            database.writeThrough();
+        } catch (SQLException e) {
+            throw new DataAccessResourceFailureException("Could not write H2 through", e);
+        }
         metrics.delivery(channel, status);
         if (SENT.equals(status)) {
             log.info("Delivery {} {} SENT", deliveryId, channel);

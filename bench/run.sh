@@ -16,12 +16,13 @@ root=$(pwd)
 WARMUP=${BENCH_WARMUP:-120}
 DURATION=${BENCH_DURATION:-30}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
-PORT=18080
+PORT=18080        # the webhook listener, which wrk drives
+ADMIN_PORT=18081  # health (readiness), metrics, admin API
 PG_PORT=15432
 STUB_PORT=18099
 work=$(mktemp -d)
 # the databases of a run take gigabytes: everything goes when the script ends, however it ends
-trap 'pkill -f "server.port=$PORT" 2>/dev/null || true; [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'pkill -f "server.port=$ADMIN_PORT" 2>/dev/null || true; [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v wrk >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -45,13 +46,13 @@ start_app() { # directory, then environment assignments
   local dir=$1; shift
   mkdir -p "$dir"
   local begin=$(date +%s%N)
-  (cd "$dir" && env "$@" "$root/bin/callhook" --server.port=$PORT --server.address=127.0.0.1 > app.log 2>&1 &)
+  (cd "$dir" && env "$@" "$root/bin/callhook" --server.port=$ADMIN_PORT --callhook.webhook.port=$PORT --server.address=127.0.0.1 > app.log 2>&1 &)
   for _ in $(seq 1 1200); do
-    curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null 2>&1 && break
+    curl -sf "http://127.0.0.1:$ADMIN_PORT/actuator/health/readiness" >/dev/null 2>&1 && break
     sleep 0.05
   done
   READY_MS=$(( ($(date +%s%N) - begin) / 1000000 ))
-  APP_PID=$(pgrep -f "server.port=$PORT" | head -1)
+  APP_PID=$(pgrep -f "server.port=$ADMIN_PORT" | head -1)
 }
 
 stop_app() {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -44,6 +45,9 @@ class DatabaseOutageIT {
     int port;
 
     @Autowired
+    WebhookServer webhook;
+
+    @Autowired
     JdbcTemplate jdbc;
 
     @AfterAll
@@ -53,7 +57,7 @@ class DatabaseOutageIT {
 
     @Test
     void databaseDownAnswers503PromptlyAndServiceRecoversWhenItReturns() throws IOException {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         assertThat(http.postJson("/webhook", Samples.of("call-ended").json()).statusCode())
                 .isEqualTo(200);
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.icegreen.greenmail.util.GreenMail;
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Mailbox;
 import io.callhook.testing.Samples;
@@ -68,13 +69,16 @@ class DeliveryFaultsIT {
     int port;
 
     @Autowired
+    WebhookServer webhook;
+
+    @Autowired
     JdbcTemplate jdbc;
 
     Http http;
 
     @BeforeEach
     void reset() {
-        http = new Http(port);
+        http = new Http(webhook.getPort(), port);
         slack.resetAll();
     }
 
@@ -226,7 +230,7 @@ class DeliveryFaultsIT {
 
     HttpResponse<String> admin(String method, String path) {
         return method.equals("GET")
-                ? new Http(port).get(path, Map.of("Authorization", ADMIN))
+                ? new Http(webhook.getPort(), port).get(path, Map.of("Authorization", ADMIN))
                 : http.post(path, null, new byte[0], Map.of("Authorization", ADMIN));
     }
 

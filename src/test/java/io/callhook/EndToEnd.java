@@ -23,6 +23,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetupTest;
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Mailbox;
 import io.callhook.testing.Samples;
@@ -76,6 +77,9 @@ abstract class EndToEnd {
     int port;
 
     @Autowired
+    WebhookServer webhook;
+
+    @Autowired
     JdbcTemplate jdbc;
 
     Http http;
@@ -83,7 +87,7 @@ abstract class EndToEnd {
 
     @BeforeEach
     void slackAnswersOk() {
-        http = new Http(port);
+        http = new Http(webhook.getPort(), port);
         slack.stubFor(post(urlPathMatching("/services/.*"))
                 .willReturn(aResponse().withStatus(200).withBody("ok")));
     }

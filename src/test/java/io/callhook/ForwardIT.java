@@ -5,6 +5,7 @@ import java.util.List;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
 import org.junit.jupiter.api.AfterAll;
@@ -52,6 +53,9 @@ class ForwardIT {
     int port;
 
     @Autowired
+    WebhookServer webhook;
+
+    @Autowired
     JdbcTemplate jdbc;
 
     @BeforeEach
@@ -77,7 +81,9 @@ class ForwardIT {
                 .willReturn(aResponse().withStatus(202)));
         Samples call = Samples.of("call-ended");
 
-        assertThat(new Http(port).postJson("/webhook", call.json()).statusCode())
+        assertThat(new Http(webhook.getPort(), port)
+                        .postJson("/webhook", call.json())
+                        .statusCode())
                 .isEqualTo(200);
 
         awaitStatus(call.id(), "SENT");
@@ -97,7 +103,7 @@ class ForwardIT {
                 .willReturn(aResponse().withStatus(422).withBody("bad")));
         Samples call = Samples.of("call-ended-unsuccessful");
 
-        new Http(port).postJson("/webhook", call.json());
+        new Http(webhook.getPort(), port).postJson("/webhook", call.json());
 
         awaitStatus(call.id(), "FAILED");
         assertThat(jdbc.queryForObject(
@@ -115,7 +121,7 @@ class ForwardIT {
     void otherEventsAreNotForwarded() {
         Samples appointment = Samples.of("appointment-created");
 
-        new Http(port).postJson("/webhook", appointment.json());
+        new Http(webhook.getPort(), port).postJson("/webhook", appointment.json());
 
         awaitStatus(appointment.id(), "SKIPPED");
         assertThat(crm.findAll(postRequestedFor(urlPathEqualTo("/hooks/calls"))))

@@ -6,6 +6,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.icegreen.greenmail.util.GreenMail;
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
 import io.callhook.testing.SmtpServer;
@@ -59,6 +60,9 @@ class MetricsAndHealthIT {
     int port;
 
     @Autowired
+    WebhookServer webhook;
+
+    @Autowired
     JdbcTemplate jdbc;
 
     @AfterAll
@@ -69,7 +73,7 @@ class MetricsAndHealthIT {
 
     @Test
     void prometheusCountsEventsByOutcomeAndDeliveriesByChannelAndStatus() {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         String duplicate = Samples.of("call-ended").json();
         for (String body : new String[] {
             duplicate,
@@ -107,13 +111,14 @@ class MetricsAndHealthIT {
 
     @Test
     void prometheusWantsTheAdminToken() {
-        assertThat(new Http(port).get("/actuator/prometheus").statusCode()).isEqualTo(401);
+        assertThat(new Http(webhook.getPort(), port).get("/actuator/prometheus").statusCode())
+                .isEqualTo(401);
     }
 
     @Test
     void healthShowsDatabaseRoutesAndTheChannelsServersAsComponents() throws Exception {
-        JsonNode health =
-                Samples.JSON.readTree(new Http(port).get("/actuator/health").body());
+        JsonNode health = Samples.JSON.readTree(
+                new Http(webhook.getPort(), port).get("/actuator/health").body());
 
         assertThat(health.get("status").asText()).isEqualTo("UP");
         JsonNode components = health.get("components");
@@ -129,12 +134,14 @@ class MetricsAndHealthIT {
             await().atMost(Duration.ofSeconds(15))
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> {
-                        JsonNode down = Samples.JSON.readTree(
-                                new Http(port).get("/actuator/health").body());
+                        JsonNode down = Samples.JSON.readTree(new Http(webhook.getPort(), port)
+                                .get("/actuator/health")
+                                .body());
                         assertThat(down.at("/components/smtp/status").asText()).isEqualTo("DOWN");
                     });
-            JsonNode readiness = Samples.JSON.readTree(
-                    new Http(port).get("/actuator/health/readiness").body());
+            JsonNode readiness = Samples.JSON.readTree(new Http(webhook.getPort(), port)
+                    .get("/actuator/health/readiness")
+                    .body());
             assertThat(readiness.get("status").asText())
                     .as("still accepting webhooks")
                     .isEqualTo("UP");

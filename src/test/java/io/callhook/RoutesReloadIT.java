@@ -7,12 +7,14 @@ import java.time.Duration;
 import java.util.List;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.RoutesFolder;
 import io.callhook.testing.Samples;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -65,6 +67,9 @@ class RoutesReloadIT {
     @LocalServerPort
     int port;
 
+    @Autowired
+    WebhookServer webhook;
+
     @AfterAll
     static void stop() {
         slack.stop();
@@ -72,7 +77,7 @@ class RoutesReloadIT {
 
     @Test
     void aRoutingTableEditTakesEffectWithoutARestart() throws IOException {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         assertThat(slackText(http)).startsWith("Call with +1234567890 ended, outcome unknown");
 
         edit(
@@ -85,7 +90,7 @@ class RoutesReloadIT {
 
     @Test
     void aTemplateEditTakesEffectAtTheNextMessage() throws IOException {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         edit("templates/slack-unknown-outcome.json.ftl", "ended, outcome unknown\",", "ended, outcome not reported\",");
 
         assertThat(slackText(http)).isEqualTo("Call with +1234567890 ended, outcome not reported");
@@ -95,7 +100,7 @@ class RoutesReloadIT {
 
     @Test
     void aBrokenEditIsRejectedAndTheLastGoodRoutesKeepServing(CapturedOutput output) throws IOException {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         String good = Files.readString(ROUTES.resolve("slack.camel.yaml"));
         edit("slack.camel.yaml", "        - setBody:", "        - setBodyy:");
 
@@ -122,7 +127,7 @@ class RoutesReloadIT {
 
     @Test
     void aNewRouteFileIsServedLiveAndADeletedOneStops() throws IOException {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         Path ping = ROUTES.resolve("ping.camel.yaml");
         Files.writeString(ping, """
                 # GET /ping → pong (a route added while the service runs)
@@ -152,7 +157,7 @@ class RoutesReloadIT {
 
     @Test
     void theIntakeRouteCanBeEditedLive() throws IOException {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         edit("webhook-intake.camel.yaml", "accepted: event ${variable.event}", "taken in: event ${variable.event}");
 
         await().atMost(WITHIN)

@@ -4,8 +4,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
 import io.callhook.testing.StandardWebhooks;
@@ -35,13 +37,16 @@ class SignedWebhookIT {
     int port;
 
     @Autowired
+    WebhookServer webhook;
+
+    @Autowired
     JdbcTemplate jdbc;
 
     Http http;
 
     @BeforeEach
     void client() {
-        http = new Http(port);
+        http = new Http(webhook.getPort(), port);
     }
 
     @Test
@@ -119,6 +124,24 @@ class SignedWebhookIT {
                         .headers()
                         .firstValue("X-Content-Type-Options"))
                 .hasValue("nosniff");
+    }
+
+    /** The listener the internet reaches serves the routes' endpoints and nothing of Spring's. */
+    @Test
+    void theWebhookListenerAnswersAnyOtherPathWithJson() {
+        Http webhookListener = Http.only(webhook.getPort());
+
+        for (String path : List.of("/actuator/health", "/api/events", "/anything")) {
+            HttpResponse<String> answer = webhookListener.get(path);
+            assertThat(answer.statusCode()).as(path).isEqualTo(404);
+            assertThat(answer.body()).isEqualTo("{\"error\":\"not found\"}");
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(answer.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        }
+        HttpResponse<String> get = webhookListener.get("/webhook");
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.body()).isEqualTo("{\"error\":\"method not allowed\"}");
+        assertThat(get.headers().firstValue("Cache-Control")).hasValue("no-store");
     }
 
     @ParameterizedTest

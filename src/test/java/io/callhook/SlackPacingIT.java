@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
 import org.junit.jupiter.api.AfterAll;
@@ -59,6 +60,9 @@ class SlackPacingIT {
     int port;
 
     @Autowired
+    WebhookServer webhook;
+
+    @Autowired
     JdbcTemplate jdbc;
 
     @AfterAll
@@ -68,7 +72,7 @@ class SlackPacingIT {
 
     @Test
     void aBurstOfFortyCallsIsPacedAndAllArriveWithFew429s() throws Exception {
-        Http http = new Http(port);
+        Http http = new Http(webhook.getPort(), port);
         List<String> ids = new ArrayList<>();
         ExecutorService senders = Executors.newFixedThreadPool(8);
         List<Future<Integer>> answers = new ArrayList<>();

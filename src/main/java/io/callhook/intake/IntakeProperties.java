@@ -9,8 +9,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * The webhook endpoint: its size limit and how a delivery proves it comes from the platform.
+ * The webhook endpoint: where it listens, its limits and how a delivery proves it comes from the platform.
  *
+ * @param port the webhook listener's port (0: any free port, for tests); health, metrics and the admin API
+ *     stay on {@code server.port}
+ * @param address the interface it binds; by default the same as {@code server.address}
+ * @param threads how many deliveries can be processed at once; each waits on its thread for its group commit,
+ *     so this also bounds how many share one commit
+ * @param requestTimeout a request not answered by then gets 503, well inside the platform's own timeout
  * @param secret one secret, or several comma-separated while rotating; unset accepts unsigned deliveries
  * @param signature {@code standard-webhooks} (HMAC headers) or {@code shared-secret} (a static header)
  * @param secretHeader the header carrying a shared secret; {@code Authorization} expects {@code Bearer <secret>}
@@ -18,6 +24,10 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("callhook.webhook")
 public record IntakeProperties(
+        @DefaultValue("8080") int port,
+        @DefaultValue("0.0.0.0") String address,
+        @DefaultValue("64") int threads,
+        @DefaultValue("15s") Duration requestTimeout,
         @DefaultValue("1MB") DataSize maxBodySize,
         String secret,
         @DefaultValue("standard-webhooks") String signature,
@@ -31,6 +41,15 @@ public record IntakeProperties(
         if (maxBodySize.toBytes() < 1 || maxBodySize.toBytes() > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("callhook.webhook.max-body-size must be between 1 byte and 2 GiB");
         }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("CALLHOOK_WEBHOOK_PORT must be between 0 and 65535");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("CALLHOOK_WEBHOOK_THREADS must be at least 1");
+        }
+        if (requestTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("CALLHOOK_WEBHOOK_REQUEST_TIMEOUT must be positive");
+        }
         if (!STANDARD_WEBHOOKS.equals(signature) && !SHARED_SECRET.equals(signature)) {
             throw new IllegalArgumentException(
                     "CALLHOOK_WEBHOOK_SIGNATURE must be " + STANDARD_WEBHOOKS + " or " + SHARED_SECRET);
@@ -39,7 +58,16 @@ public record IntakeProperties(
 
     /** Only the size limit set; no signature required. */
     public static IntakeProperties unsigned(DataSize maxBodySize) {
-        return new IntakeProperties(maxBodySize, null, STANDARD_WEBHOOKS, "Authorization", Duration.ofMinutes(5));
+        return new IntakeProperties(
+                8080,
+                "0.0.0.0",
+                64,
+                Duration.ofSeconds(15),
+                maxBodySize,
+                null,
+                STANDARD_WEBHOOKS,
+                "Authorization",
+                Duration.ofMinutes(5));
     }
 
     int maxBodyBytes() {

@@ -14,21 +14,17 @@ import java.util.concurrent.TimeUnit;
 
 import io.callhook.routes.RoutesValidator.Report;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Consumer;
 import org.apache.camel.Route;
-import org.apache.camel.component.platform.http.springboot.CamelRequestHandlerMapping;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
-import org.springframework.web.method.HandlerMethod;
 
 import static io.callhook.routes.RoutesValidator.read;
 
@@ -40,8 +36,7 @@ import static io.callhook.routes.RoutesValidator.read;
  * reason). A valid set replaces the routes of the changed files, adds new files' routes, removes deleted
  * files' routes (and their HTTP paths); if applying still fails, the previous files are put back.
  *
- * <p>Camel's own reload is not used: in 4.17 one failing file removes every route, and platform-http
- * paths stay mapped to removed routes. Templates need no reload: routes read them at each use.
+ * <p>Camel's own reload is not used: in 4.17 one failing file removes every route. Templates need no reload: routes read them at each use.
  */
 @Component
 class RoutesReloader {
@@ -52,7 +47,6 @@ class RoutesReloader {
 
     private final CamelContext camel;
     private final RoutesValidator validator;
-    private final ObjectProvider<CamelRequestHandlerMapping> httpMappings;
     private final Path dir;
     private final Duration interval;
     private ScheduledExecutorService poller;
@@ -72,12 +66,10 @@ class RoutesReloader {
     RoutesReloader(
             CamelContext camel,
             RoutesValidator validator,
-            ObjectProvider<CamelRequestHandlerMapping> httpMappings,
             @Value("${callhook.routes.location:}") String location,
             @Value("${callhook.routes.reload-interval:2s}") Duration interval) {
         this.camel = camel;
         this.validator = validator;
-        this.httpMappings = httpMappings;
         // only a folder on disk can be edited; the copy inside the jar cannot
         this.dir = location.startsWith("file:") ? Path.of(location.substring("file:".length())) : null;
         this.interval = interval;
@@ -233,29 +225,10 @@ class RoutesReloader {
             if (route == null) {
                 continue;
             }
-            String from = route.getEndpoint().getEndpointUri();
+            // a stopped platform-http consumer takes its path off the webhook listener (404 from then on)
             camel.getRouteController().stopRoute(id, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS, false);
             camel.removeRoute(id);
-            unmapHttp(from);
         }
-    }
-
-    /** platform-http leaves a removed route's path mapped to its stopped consumer: take the path away. */
-    private void unmapHttp(String endpointUri) {
-        CamelRequestHandlerMapping mapping = httpMappings.getIfAvailable();
-        if (mapping == null) {
-            return;
-        }
-        mapping.getHandlerMethods().entrySet().stream()
-                .filter(entry -> consumes(entry.getValue(), endpointUri))
-                .map(Map.Entry::getKey)
-                .toList()
-                .forEach(mapping::unregisterMapping);
-    }
-
-    private static boolean consumes(HandlerMethod handler, String endpointUri) {
-        return handler.getBean() instanceof Consumer consumer
-                && consumer.getEndpoint().getEndpointUri().equals(endpointUri);
     }
 
     private static List<Resource> resources(Map<Path, String> contents, Set<Path> files) {

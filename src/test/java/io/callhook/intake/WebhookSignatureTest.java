@@ -150,7 +150,16 @@ class WebhookSignatureTest {
     }
 
     static IntakeProperties properties(String secret, String scheme, String header) {
-        return new IntakeProperties(DataSize.ofMegabytes(1), secret, scheme, header, Duration.ofMinutes(5));
+        return new IntakeProperties(
+                8080,
+                "0.0.0.0",
+                64,
+                Duration.ofSeconds(15),
+                DataSize.ofMegabytes(1),
+                secret,
+                scheme,
+                header,
+                Duration.ofMinutes(5));
     }
 
     static Clock at(long epochSecond) {

@@ -8,16 +8,33 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
-/** A real HTTP client against the application on loopback. */
+/**
+ * A real HTTP client against the application on loopback. The service listens twice: webhooks (and any
+ * other HTTP endpoint of the routes) on the webhook port, health, metrics and the admin API on
+ * {@code server.port}. Requests go where a load balancer in front would send them: {@code /actuator} and
+ * {@code /api} to the second, everything else to the first.
+ */
 public final class Http {
 
     private static final HttpClient CLIENT =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final String base;
+    private final String webhook;
+    private final String server;
 
-    public Http(int port) {
-        this.base = "http://127.0.0.1:" + port;
+    public Http(int webhookPort, int serverPort) {
+        this.webhook = "http://127.0.0.1:" + webhookPort;
+        this.server = "http://127.0.0.1:" + serverPort;
+    }
+
+    private URI uri(String path) {
+        boolean spring = path.startsWith("/actuator") || path.startsWith("/api/");
+        return URI.create((spring ? server : webhook) + path);
+    }
+
+    /** Every request to one listener, whatever its path. */
+    public static Http only(int port) {
+        return new Http(port, port);
     }
 
     public HttpResponse<String> postJson(String path, String body) {
@@ -25,7 +42,7 @@ public final class Http {
     }
 
     public HttpResponse<String> post(String path, String contentType, byte[] body, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
@@ -40,7 +57,7 @@ public final class Http {
     }
 
     public HttpResponse<String> get(String path, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
                 .timeout(Duration.ofSeconds(30))
                 .GET();
         headers.forEach(request::header);

@@ -17,13 +17,15 @@ import org.awaitility.Awaitility;
 
 /**
  * The built jar ({@code target/callhook-*.jar}) run as its own JVM, as operations run it: in a working
- * directory of the test's choosing, configured by environment, on a free loopback port.
+ * directory of the test's choosing, configured by environment, on free loopback ports (one for webhooks, one
+ * for health, metrics and the admin API).
  */
 public final class JarProcess implements AutoCloseable {
 
     private final Path workDir;
     private final Map<String, String> environment;
     private final int port;
+    private final int webhookPort;
     private final Path log;
     private Process process;
 
@@ -31,6 +33,7 @@ public final class JarProcess implements AutoCloseable {
         this.workDir = workDir;
         this.environment = environment;
         this.port = freePort();
+        this.webhookPort = freePort();
         this.log = workDir.resolve("callhook.log");
     }
 
@@ -53,6 +56,7 @@ public final class JarProcess implements AutoCloseable {
                 "-jar",
                 jar().toString(),
                 "--server.port=" + port,
+                "--callhook.webhook.port=" + webhookPort,
                 "--server.address=127.0.0.1"));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())
@@ -83,7 +87,7 @@ public final class JarProcess implements AutoCloseable {
     }
 
     public Http http() {
-        return new Http(port);
+        return new Http(webhookPort, port);
     }
 
     public int port() {

@@ -28,7 +28,7 @@ import org.springframework.context.annotation.Configuration;
  *
  * <p>Why a second listener: on the 2-core benchmark host, the same intake route answered about 5,500
  * webhooks/s behind Tomcat and Spring MVC's async dispatch (every request crossed the filter chain twice,
- * a third of the CPU samples) and about 8,000/s on Vert.x (bench/README.md).
+ * a third of the CPU samples) and about 8,000/s on Vert.x (README, Performance).
  *
  * <p>Each request is read on an event loop, bounded by {@code max-body-size} (413 before the route runs), and
  * processed on one of {@code threads} worker threads, where it waits for its group commit. Every answer of
@@ -53,6 +53,12 @@ public class WebhookServer extends VertxPlatformHttpServer {
         configuration.setBindPort(properties.port());
         configuration.setMaxBodySize((long) properties.maxBodyBytes());
         return configuration;
+    }
+
+    /** Never one found in the registry (another component's): this listener's threads are sized here. */
+    @Override
+    protected Vertx lookupVertx() {
+        return null;
     }
 
     @Override

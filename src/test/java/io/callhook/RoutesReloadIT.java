@@ -1,6 +1,7 @@
 package io.callhook;
 
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +61,7 @@ class RoutesReloadIT {
     static void properties(DynamicPropertyRegistry properties) {
         properties.add("spring.datasource.url", () -> "jdbc:h2:mem:routes-reload;DB_CLOSE_DELAY=-1");
         properties.add("callhook.routes.reload-interval", () -> "500ms");
+        properties.add("callhook.webhook.request-timeout", () -> "1s");
         properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
         properties.add("callhook.slack.min-interval", () -> "10ms");
     }
@@ -153,6 +155,41 @@ class RoutesReloadIT {
         assertThat(http.postJson("/webhook", Samples.of("appointment-created").json())
                         .statusCode())
                 .isEqualTo(200);
+    }
+
+    /** An endpoint of the routes that does not answer in time is answered 503, which the platform retries. */
+    @Test
+    void aRequestNotAnsweredInTimeGets503() throws IOException {
+        Http http = new Http(webhook.getPort(), port);
+        Path slow = ROUTES.resolve("slow.camel.yaml");
+        Files.writeString(slow, """
+                # GET /slow → an answer after 3 s, later than this test's request timeout (1 s)
+                - route:
+                    id: slow
+                    from:
+                      uri: platform-http:/slow
+                      steps:
+                        - delay:
+                            expression:
+                              constant: 3000
+                        - setBody:
+                            expression:
+                              constant: late
+                """);
+        try {
+            await().atMost(WITHIN)
+                    .untilAsserted(
+                            () -> assertThat(http.get("/slow").statusCode()).isNotEqualTo(404));
+
+            long start = System.nanoTime();
+            HttpResponse<String> answer = http.get("/slow");
+
+            assertThat(answer.statusCode()).isEqualTo(503);
+            assertThat(answer.body()).isEqualTo("{\"error\":\"request timed out, retry later\"}");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+        } finally {
+            Files.delete(slow);
+        }
     }
 
     @Test

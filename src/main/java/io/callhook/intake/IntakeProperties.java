@@ -56,20 +56,6 @@ public record IntakeProperties(
         }
     }
 
-    /** Only the size limit set; no signature required. */
-    public static IntakeProperties unsigned(DataSize maxBodySize) {
-        return new IntakeProperties(
-                8080,
-                "0.0.0.0",
-                64,
-                Duration.ofSeconds(15),
-                maxBodySize,
-                null,
-                STANDARD_WEBHOOKS,
-                "Authorization",
-                Duration.ofMinutes(5));
-    }
-
     int maxBodyBytes() {
         return (int) maxBodySize.toBytes();
     }

@@ -36,7 +36,8 @@ import static io.callhook.routes.RoutesValidator.read;
  * reason). A valid set replaces the routes of the changed files, adds new files' routes, removes deleted
  * files' routes (and their HTTP paths); if applying still fails, the previous files are put back.
  *
- * <p>Camel's own reload is not used: in 4.17 one failing file removes every route. Templates need no reload: routes read them at each use.
+ * <p>Camel's own reload is not used: in 4.17 one failing file removes every route. Templates need no
+ * reload: routes read them at each use.
  */
 @Component
 class RoutesReloader {

@@ -7,7 +7,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,7 +14,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class WebhookReaderTest {
 
-    final WebhookReader reader = new WebhookReader(IntakeProperties.unsigned(DataSize.ofMegabytes(1)));
+    final WebhookReader reader = new WebhookReader(IntakeSettings.bind(Map.of()));
 
     @Test
     void contentTypeMustBeJsonInUtf8() {

@@ -2,16 +2,15 @@ package io.callhook.intake;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -150,16 +149,11 @@ class WebhookSignatureTest {
     }
 
     static IntakeProperties properties(String secret, String scheme, String header) {
-        return new IntakeProperties(
-                8080,
-                "0.0.0.0",
-                64,
-                Duration.ofSeconds(15),
-                DataSize.ofMegabytes(1),
-                secret,
-                scheme,
-                header,
-                Duration.ofMinutes(5));
+        Map<String, String> settings = new HashMap<>(Map.of("signature", scheme, "secret-header", header));
+        if (secret != null) {
+            settings.put("secret", secret);
+        }
+        return IntakeSettings.bind(settings);
     }
 
     static Clock at(long epochSecond) {

@@ -1,11 +1,13 @@
 package io.callhook;
 
+import java.time.Clock;
 import java.util.Arrays;
 
 import io.callhook.routes.ValidateCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Bean;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -17,5 +19,11 @@ public class CallhookApplication {
             System.exit(ValidateCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
         }
         SpringApplication.run(CallhookApplication.class, args);
+    }
+
+    /** The machine's clock; tests give a skewed one. Times shared with other instances use DatabaseClock. */
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
     }
 }

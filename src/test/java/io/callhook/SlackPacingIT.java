@@ -1,5 +1,6 @@
 package io.callhook;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +15,15 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
+import io.callhook.testing.RoutesFolder;
 import io.callhook.testing.Samples;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -33,13 +38,25 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A burst of calls against a Slack stub that, like Slack, takes one message a second and answers 429 with
- * Retry-After to anything faster: with the default pacing every message arrives, queued, not dropped.
+ * Retry-After to anything faster: with the default pacing every message arrives, queued, not dropped, also
+ * when an operator edits the Slack routes while the calls wait their turn.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "spring.datasource.url=jdbc:h2:mem:slack-pacing;DB_CLOSE_DELAY=-1")
+        properties = {
+            "spring.datasource.url=jdbc:h2:mem:slack-pacing;DB_CLOSE_DELAY=-1",
+            // read before the context exists: a fixed folder inside target/
+            "callhook.routes-dir=target/slack-pacing-it",
+            "callhook.routes.reload-interval=500ms",
+            // what a replaced route gave back is taken again within seconds rather than the default 45
+            "callhook.delivery.recovery-interval=1s",
+            "callhook.delivery.grace=2s"
+        })
+@ExtendWith(OutputCaptureExtension.class)
 class SlackPacingIT {
 
+    static final Path ROUTES =
+            RoutesFolder.copyTo(Path.of("target", "slack-pacing-it").toAbsolutePath());
     static final int BURST = 40;
     static final OneMessagePerSecond limit = new OneMessagePerSecond();
     static final WireMockServer slack =
@@ -72,6 +89,57 @@ class SlackPacingIT {
 
     @Test
     void aBurstOfFortyCallsIsPacedAndAllArriveWithFew429s() throws Exception {
+        int acceptedBefore = limit.accepted();
+        int refusedBefore = limit.refused();
+        List<String> ids = postBurst();
+
+        awaitAllSent(ids, Duration.ofSeconds(90));
+
+        assertThat(limit.accepted() - acceptedBefore)
+                .as("one accepted post per call")
+                .isEqualTo(BURST);
+        assertEachAcceptedOnce(ids);
+        assertThat(limit.refused() - refusedBefore)
+                .as("429s drawn by %d calls", BURST)
+                .isLessThanOrEqualTo(5);
+        System.out.printf(
+                "Slack pacing: %d calls, %d posts accepted, %d answered 429%n",
+                BURST, limit.accepted() - acceptedBefore, limit.refused() - refusedBefore);
+    }
+
+    /**
+     * The drill of issue 12: an edit of routes/slack.camel.yaml while 40 calls wait behind the webhook's pace.
+     * The edit applies within seconds, sending goes on, and every message is sent once: the sends the old
+     * routes were holding (one waiting for its turn, say) are given back and sent again, not failed or lost.
+     */
+    @Test
+    void anEditOfTheSlackRoutesWhileFortyCallsWaitLosesNoneAndSendsEachOnce(CapturedOutput output) throws Exception {
+        int acceptedBefore = limit.accepted();
+        List<String> ids = postBurst();
+        await().atMost(Duration.ofSeconds(30)).until(() -> limit.accepted() - acceptedBefore >= 5);
+        int acceptedAtEdit = limit.accepted();
+
+        long editedAt = System.nanoTime();
+        RoutesFolder.edit(ROUTES.resolve("slack.camel.yaml"), "concurrentConsumers: 4", "concurrentConsumers: 3");
+        await().atMost(Duration.ofSeconds(15)).until(() -> output.getOut().contains("Applied the edit of"));
+        Duration applied = Duration.ofNanos(System.nanoTime() - editedAt);
+        // posts go on after the edit
+        await().atMost(Duration.ofSeconds(10)).until(() -> limit.accepted() > acceptedAtEdit + 2);
+
+        awaitAllSent(ids, Duration.ofSeconds(120));
+        assertEachAcceptedOnce(ids);
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM call_delivery WHERE channel = 'slack' AND status <> 'SENT'",
+                        Integer.class))
+                .as("none FAILED, none left PENDING")
+                .isZero();
+        System.out.printf(
+                "Live edit of slack.camel.yaml with %d calls waiting: applied in %d ms, all %d sent once%n",
+                BURST, applied.toMillis(), BURST);
+        assertThat(applied).as("time for the edit to apply").isLessThan(Duration.ofSeconds(10));
+    }
+
+    List<String> postBurst() throws Exception {
         Http http = new Http(webhook.getPort(), port);
         List<String> ids = new ArrayList<>();
         ExecutorService senders = Executors.newFixedThreadPool(8);
@@ -86,15 +154,19 @@ class SlackPacingIT {
             assertThat(answer.get()).isEqualTo(200);
         }
         senders.shutdown();
+        return ids;
+    }
 
-        await().atMost(Duration.ofSeconds(90))
+    void awaitAllSent(List<String> ids, Duration within) {
+        await().atMost(within)
                 .pollInterval(Duration.ofSeconds(1))
-                .untilAsserted(() -> assertThat(jdbc.queryForObject(
-                                "SELECT count(*) FROM call_delivery WHERE channel = 'slack' AND status = 'SENT'",
-                                Integer.class))
-                        .isEqualTo(BURST));
+                .untilAsserted(() -> assertThat(jdbc.queryForList(
+                                "SELECT delivery_id FROM call_delivery WHERE channel = 'slack' AND status = 'SENT'",
+                                String.class))
+                        .containsAll(ids));
+    }
 
-        assertThat(limit.accepted()).as("one accepted post per call").isEqualTo(BURST);
+    static void assertEachAcceptedOnce(List<String> ids) {
         for (String id : ids) {
             assertThat(slack.getAllServeEvents().stream()
                             .filter(e -> e.getResponse().getStatus() == 200)
@@ -102,10 +174,6 @@ class SlackPacingIT {
                     .as(id)
                     .hasSize(1);
         }
-        assertThat(limit.refused()).as("429s drawn by %d calls", BURST).isLessThanOrEqualTo(5);
-        System.out.printf(
-                "Slack pacing: %d calls, %d posts accepted, %d answered 429%n",
-                BURST, limit.accepted(), limit.refused());
     }
 
     /** Slack's incoming-webhook limit as a stub: a post less than 900 ms after the last accepted one gets 429. */

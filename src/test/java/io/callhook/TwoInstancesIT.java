@@ -171,6 +171,76 @@ class TwoInstancesIT {
         }
     }
 
+    /**
+     * An instance killed with SIGKILL under load and started again (same host and port, so the same instance
+     * id) takes its dead run's claims and untouched events back at once: everything it acknowledged reaches
+     * Slack within what Slack's pace alone needs, with the default 90 s lease and 30 s grace.
+     */
+    @Test
+    void aRestartedInstanceResumesItsOwnOwedSendsAtOnce() throws Exception {
+        slack.resetAll();
+        slack.stubFor(post(urlPathMatching("/services/.*"))
+                .willReturn(aResponse().withStatus(200).withBody("ok").withFixedDelay(20)));
+        Map<String, String> environment = new java.util.HashMap<>(environment());
+        environment.remove("CALLHOOK_MAIL_HOST");
+        // 20 posts a second: a backlog builds up while four senders post 200 calls as fast as they can
+        environment.put("CALLHOOK_SLACK_MIN_INTERVAL", "50ms");
+        environment.put("CALLHOOK_SLACK_BURST", "1");
+        Path dir = Files.createTempDirectory("callhook-restart");
+        java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        JarProcess first = new JarProcess(dir, environment).start();
+        try (first) {
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            ExecutorService senders = Executors.newFixedThreadPool(4);
+            for (int i = 0; i < 4; i++) {
+                senders.submit(() -> {
+                    while (running.get() && acknowledged.size() < 200) {
+                        Samples call = Samples.of("call-ended-unknown-outcome");
+                        try {
+                            if (first.http().postJson("/webhook", call.json()).statusCode() == 200) {
+                                acknowledged.add(call.id());
+                            }
+                        } catch (java.io.UncheckedIOException killed) {
+                            return;
+                        }
+                    }
+                });
+            }
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> acknowledged.size() >= 150
+                            && slack.getAllServeEvents().size() >= 20);
+            first.kill();
+            running.set(false);
+            senders.shutdown();
+            assertThat(senders.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+        }
+        long sentBefore =
+                acknowledged.stream().filter(id -> slackPosts(id) >= 1).count();
+        long owed = acknowledged.size() - sentBefore;
+
+        try (JarProcess again = first.again().start()) {
+            long restartedAt = System.nanoTime();
+            // the pace alone: one post per 50 ms; plus the first recovery pass, 2 s after the start
+            Duration pace = Duration.ofMillis(50 * owed).plusSeconds(8);
+            await().atMost(pace)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> acknowledged.stream().allMatch(id -> "SENT".equals(status(id))));
+            Duration took = Duration.ofNanos(System.nanoTime() - restartedAt);
+            String figures = String.format(
+                    "restart after kill -9 on PostgreSQL: %d acknowledged, %d owed at the kill, all SENT %d ms after"
+                            + " the restart was ready (the pace alone needs %d ms; lease 90 s, grace 30 s)%n",
+                    acknowledged.size(), owed, took.toMillis(), 50 * owed);
+            System.out.print(figures);
+            Files.writeString(Path.of("target", "restart-figures.txt"), figures);
+            assertThat(took).as("well inside the 30 s grace and the 90 s lease").isLessThan(Duration.ofSeconds(30));
+            assertThat(again.log()).contains("left by this instance's previous run");
+            for (String id : acknowledged) {
+                assertThat(slackPosts(id)).as("Slack messages for %s", id).isBetween(1L, 2L);
+            }
+        }
+    }
+
     static int attempts(String id) {
         List<Integer> attempts = jdbc.queryForList(
                 "SELECT attempts FROM call_delivery WHERE delivery_id = ? AND channel = 'slack'", Integer.class, id);

@@ -34,9 +34,25 @@ import java.util.zip.CRC32;
  * again at start (the ones H2 has already are duplicates and skipped).
  *
  * <p>A record is {@code length, CRC-32, row}: a record cut short by a crash fails its check and ends the
- * segment's reading. Only the audit writer thread uses an instance.
+ * segment's reading (replay says how many bytes it skipped). An append that fails part-way (disk full, an
+ * I/O error) is cut off the segment again, or, when even that fails, the segment is closed and the next
+ * append starts a new one: what a failed append left can never hide the records appended after it.
+ *
+ * <p>With {@code force}, each append is forced to the device before it returns (and a new segment's
+ * directory entry with it): a power cut then loses nothing acknowledged. Without it, an append is in the
+ * operating system's hands: a killed process loses nothing, a power cut can lose what the kernel had not
+ * written back yet. Only the audit writer thread uses an instance.
  */
 final class AuditJournal implements AutoCloseable {
+
+    /** Opens a segment for appending; a test's opener can fail the way a disk does. */
+    @FunctionalInterface
+    interface Segments {
+        FileChannel create(Path segment) throws IOException;
+    }
+
+    /** What replay read: the rows, and what it had to skip (a record cut short, a failed append). */
+    record Replay(List<Map<String, Object>> rows, List<String> skipped) {}
 
     private static final String SUFFIX = ".journal";
     private static final byte NULL = 0;
@@ -46,20 +62,32 @@ final class AuditJournal implements AutoCloseable {
     private static final byte DECIMAL = 4;
     private static final byte TIMESTAMP = 5;
 
+    static final Segments FILES =
+            path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
     private final Path folder;
+    private final boolean force;
+    private final Segments files;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
     private long segment;
     private FileChannel current;
     private long size;
 
-    private AuditJournal(Path folder) {
+    private AuditJournal(Path folder, boolean force, Segments files) {
         this.folder = folder;
+        this.force = force;
+        this.files = files;
     }
 
     /** Opens the journal in {@code folder} (created if missing) without starting a segment yet. */
     static AuditJournal open(Path folder) throws IOException {
+        return open(folder, false, FILES);
+    }
+
+    /** The same, forcing every append to the device when {@code force} is set, segments opened by {@code files}. */
+    static AuditJournal open(Path folder, boolean force, Segments files) throws IOException {
         Files.createDirectories(folder);
-        AuditJournal journal = new AuditJournal(folder);
+        AuditJournal journal = new AuditJournal(folder, force, files);
         List<Path> segments = journal.segments();
         journal.segment = segments.isEmpty() ? 0 : number(segments.get(segments.size() - 1));
         return journal;
@@ -71,18 +99,30 @@ final class AuditJournal implements AutoCloseable {
 
     /** The rows of every segment on disk, oldest first: what a previous run may not have written to H2. */
     List<Map<String, Object>> rows() throws IOException {
+        return replay().rows();
+    }
+
+    /** The rows of every segment on disk, oldest first, and what could not be read. */
+    Replay replay() throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (Path segment : segments()) {
+            long length = Files.size(segment);
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(segment)))) {
-                readSegment(in, rows);
+                long read = readSegment(in, rows);
+                if (read < length) {
+                    skipped.add(segment.getFileName() + ": the last " + (length - read) + " byte(s), from offset "
+                            + read + " (a record cut short)");
+                }
             }
         }
-        return rows;
+        return new Replay(rows, skipped);
     }
 
     /**
      * Appends the rows in one write to the current segment (started if there is none). When this returns
-     * the rows are in the operating system's hands: a killed process does not lose them.
+     * the rows are in the operating system's hands (on the device, with {@code force}): a killed process does
+     * not lose them. When it throws, the segment holds none of them.
      */
     void append(List<Map<String, Object>> rows) throws IOException {
         if (current == null) {
@@ -98,9 +138,37 @@ final class AuditJournal implements AutoCloseable {
             out.writeInt((int) crc.getValue());
             out.write(record);
         }
-        // one write of the buffer's own array, no copy
-        buffer.writeTo(Channels.newOutputStream(current));
+        try {
+            // one write of the buffer's own array, no copy
+            buffer.writeTo(Channels.newOutputStream(current));
+            if (force) {
+                current.force(false);
+            }
+        } catch (IOException e) {
+            cutOff();
+            throw e;
+        }
         size += buffer.size();
+    }
+
+    /**
+     * After a failed append: the segment is cut back to the records before it, or, when that fails too, closed
+     * (the next append starts a new segment), so that whatever part of it was written ends only this
+     * segment's reading, never hiding a later record.
+     */
+    private void cutOff() {
+        try {
+            current.truncate(size);
+            current.position(size);
+        } catch (IOException | RuntimeException e) {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // the channel is dropped either way
+            }
+            current = null;
+            size = 0;
+        }
     }
 
     /** Bytes appended to the current segment (0 when none is open). */
@@ -131,11 +199,14 @@ final class AuditJournal implements AutoCloseable {
 
     private void startSegment() throws IOException {
         segment++;
-        current = FileChannel.open(
-                folder.resolve(String.format("%020d%s", segment, SUFFIX)),
-                StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
+        current = files.create(folder.resolve(String.format("%020d%s", segment, SUFFIX)));
         size = 0;
+        if (force) {
+            // the new file's name must reach the device too, or a power cut can lose the whole segment
+            try (FileChannel directory = FileChannel.open(folder, StandardOpenOption.READ)) {
+                directory.force(true);
+            }
+        }
     }
 
     private void closeCurrent() throws IOException {
@@ -159,8 +230,12 @@ final class AuditJournal implements AutoCloseable {
         return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
     }
 
-    /** The records of one segment, up to the end or to the first one a crash cut short. */
-    private static void readSegment(DataInputStream in, List<Map<String, Object>> rows) throws IOException {
+    /**
+     * The records of one segment, up to the end or to the first one a crash cut short. Returns how many bytes
+     * of the segment it read as whole records.
+     */
+    private static long readSegment(DataInputStream in, List<Map<String, Object>> rows) throws IOException {
+        long read = 0;
         while (true) {
             byte[] record;
             int checksum;
@@ -168,21 +243,22 @@ final class AuditJournal implements AutoCloseable {
                 int length = in.readInt();
                 checksum = in.readInt();
                 if (length <= 0 || length > 64 * 1024 * 1024) {
-                    return;
+                    return read;
                 }
                 record = in.readNBytes(length);
                 if (record.length < length) {
-                    return;
+                    return read;
                 }
             } catch (EOFException end) {
-                return;
+                return read;
             }
             CRC32 crc = new CRC32();
             crc.update(record);
             if ((int) crc.getValue() != checksum) {
-                return;
+                return read;
             }
             rows.add(decode(record));
+            read += 8 + record.length;
         }
     }
 

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,12 +23,14 @@ import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 
 import io.callhook.db.Database;
+import io.callhook.db.DatabaseClock;
+import io.callhook.db.InstanceId;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.actuate.health.Health;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -40,6 +43,12 @@ import org.springframework.stereotype.Component;
  * <p>The delivery id is the table's key: a row whose id is already stored (or already in the same batch)
  * is reported as a duplicate, and so is one that another instance stored a moment before (the batch then
  * falls back to one insert per row to tell which).
+ *
+ * <p>On H2 a commit is in memory only; the rows are durable once appended to the journal, or once H2 is
+ * written through. When neither works the request is answered 503, yet its row is committed in memory: such a
+ * row is remembered as not durable, and the platform's retry is answered {@code duplicate} only once the row
+ * has been made durable after all (or 503 again). A single thread writes; {@link #health()} says when it
+ * stopped or has been stuck on one commit for longer than a request may wait.
  */
 @Component("auditLog")
 public class AuditLog implements SmartLifecycle {
@@ -79,7 +88,7 @@ public class AuditLog implements SmartLifecycle {
 
     static final String KNOWN_IDS = "SELECT delivery_id FROM call_audit WHERE delivery_id = ANY(?)";
 
-    static final String OUTBOX = "INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)";
+    static final String OUTBOX = "INSERT INTO dispatch_outbox (delivery_id, received_at, taken_by) VALUES (?, ?, ?)";
 
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
     private static final String UNIQUE_VIOLATION = "23505";
@@ -91,27 +100,40 @@ public class AuditLog implements SmartLifecycle {
     private final DistributionSummary batchSizes;
     private final Duration sealEvery;
     private final Database database;
+    private final DatabaseClock clock;
+    private final String instance;
+    private final boolean fsync;
     private volatile boolean running;
+    // when the batch being written was taken from the queue (0: none); read by health()
+    private volatile long writingSince;
+    private volatile Throwable lastFailure;
     // H2 file databases only; used by the writer thread alone
     private AuditJournal journal;
     private long sealedAt;
     private Thread writer;
+    // H2: ids committed in memory whose durability failed (answered 503); the writer thread's alone
+    private final Set<String> notDurable = new HashSet<>();
+    // how journal segments are opened; a test's can fail like a full disk
+    private AuditJournal.Segments segments = AuditJournal.FILES;
 
     public AuditLog(
             DataSource dataSource,
             Database database,
+            DatabaseClock clock,
+            InstanceId instance,
             MeterRegistry registry,
-            @Value("${callhook.audit.max-batch:200}") int maxBatch,
-            @Value("${callhook.audit.commit-timeout:5s}") Duration timeout,
-            @Value("${callhook.audit.journal-seal-interval:1s}") Duration sealEvery) {
-        this.sealEvery = sealEvery;
+            AuditProperties properties) {
+        this.sealEvery = properties.journalSealInterval();
         this.dataSource = dataSource;
         this.database = database;
+        this.clock = clock;
+        this.instance = instance.id();
+        this.fsync = properties.fsync();
         this.batchSizes = DistributionSummary.builder("callhook.audit.batch")
                 .description("Audit rows per group commit")
                 .register(registry);
-        this.maxBatch = maxBatch;
-        this.timeout = timeout;
+        this.maxBatch = properties.maxBatch();
+        this.timeout = properties.commitTimeout();
         this.queue = new ArrayBlockingQueue<>(maxBatch * 50);
     }
 
@@ -122,6 +144,8 @@ public class AuditLog implements SmartLifecycle {
     public void append(Exchange exchange) throws Exception {
         @SuppressWarnings("unchecked")
         Map<String, Object> row = exchange.getVariable("auditRow", Map.class);
+        // on the database's clock, as every instance's: the events of several instances sort by it
+        row.put("receivedAt", clock.now());
         Pending pending = new Pending(row, new CompletableFuture<>());
         if (!running || !queue.offer(pending, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new SQLException("the audit log is not accepting rows", "08000");
@@ -143,6 +167,7 @@ public class AuditLog implements SmartLifecycle {
             try {
                 Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first != null) {
+                    writingSince = System.nanoTime();
                     batch.add(first);
                     queue.drainTo(batch, maxBatch - 1);
                     batchSizes.record(batch.size());
@@ -154,9 +179,15 @@ public class AuditLog implements SmartLifecycle {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too: this is the only writer, and a dead one would answer 503 to every webhook while
+                // readiness stayed UP (an OutOfMemoryError ends the JVM first under bin/callhook's settings)
+                lastFailure = e;
+                log.error(
+                        "The audit writer failed on a batch of {} row(s), it goes on: {}", batch.size(), e.toString());
                 batch.forEach(p -> p.stored().completeExceptionally(e));
             } finally {
+                writingSince = 0;
                 batch.clear();
             }
         }
@@ -165,9 +196,12 @@ public class AuditLog implements SmartLifecycle {
     private void write(List<Pending> batch) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            List<Pending> fresh = withoutKnownIds(connection, batch);
+            List<Pending> repeats = new ArrayList<>();
+            List<Pending> fresh = withoutKnownIds(connection, batch, repeats);
             try (PreparedStatement insert = connection.prepareStatement(INSERT);
                     PreparedStatement owed = connection.prepareStatement(OUTBOX)) {
+                bounded(insert);
+                bounded(owed);
                 for (Pending pending : fresh) {
                     bind(insert, pending.row());
                     insert.addBatch();
@@ -191,26 +225,46 @@ public class AuditLog implements SmartLifecycle {
                 }
                 fresh = stored;
             }
-            makeDurable(connection, fresh);
+            try {
+                makeDurable(connection, fresh, repeats);
+            } catch (SQLException e) {
+                fresh.forEach(p -> notDurable.add(p.deliveryId()));
+                throw e;
+            }
             fresh.forEach(p -> p.stored().complete(true));
+            repeats.forEach(p -> {
+                notDurable.remove(p.deliveryId());
+                p.stored().complete(false);
+            });
         } catch (SQLException e) {
+            lastFailure = e;
             log.error("Could not store {} audit row(s): {}", batch.size(), e.toString());
             batch.forEach(p -> p.stored().completeExceptionally(e));
         }
     }
 
+    /** A statement that cannot keep the writer (and every request waiting on it) longer than a request waits. */
+    private void bounded(Statement statement) throws SQLException {
+        statement.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+    }
+
     /**
      * An acknowledged row must survive a kill -9 before its 200. On an H2 file database the rows go to the
-     * journal (one sequential write); should that fail, H2 is written through at once. Everything else
-     * (delivery states) is written in the background. PostgreSQL's commit is already durable.
+     * journal (one sequential write); should that fail, H2 is written through at once. {@code repeats} are
+     * rows stored before whose durability failed then: the retry's duplicate answer must rest on durable
+     * storage too, so they are journaled again with this batch. Everything else (delivery states) is written
+     * in the background. PostgreSQL's commit is already durable. Throws when the rows are not durable.
      */
-    private void makeDurable(Connection connection, List<Pending> stored) throws SQLException {
-        if (stored.isEmpty()) {
+    private void makeDurable(Connection connection, List<Pending> stored, List<Pending> repeats) throws SQLException {
+        if (stored.isEmpty() && repeats.isEmpty()) {
             return;
         }
         if (journal != null) {
             try {
-                journal.append(stored.stream().map(Pending::row).toList());
+                List<Map<String, Object>> rows = new ArrayList<>();
+                stored.forEach(p -> rows.add(p.row()));
+                repeats.forEach(p -> rows.add(p.row()));
+                journal.append(rows);
                 return;
             } catch (IOException e) {
                 log.error(
@@ -219,21 +273,25 @@ public class AuditLog implements SmartLifecycle {
                         e.toString());
             }
         }
-        database.writeThrough(connection);
+        database.writeThrough(connection, fsync);
+        // everything committed so far is in H2's file now
+        notDurable.clear();
     }
 
     /**
-     * Starts a new journal segment, writes H2 through, then deletes the older segments: their rows are in
-     * H2's file now. On failure they stay, and are stored again (as duplicates, skipped) at the next start.
+     * Starts a new journal segment, writes H2 through to the device ({@code CHECKPOINT SYNC}, so a power cut
+     * after the deletion cannot take rows that only the deleted segments held), then deletes the older
+     * segments. On failure they stay, and are stored again (as duplicates, skipped) at the next start.
      */
     private void sealJournal() {
         sealedAt = System.nanoTime();
-        if (journal.size() == 0) {
+        if (journal.size() == 0 && notDurable.isEmpty()) {
             return;
         }
         try {
             List<Path> sealed = journal.seal();
-            database.writeThrough();
+            database.writeThrough(true);
+            notDurable.clear();
             journal.delete(sealed);
         } catch (SQLException | IOException e) {
             log.warn(
@@ -241,6 +299,31 @@ public class AuditLog implements SmartLifecycle {
                     journal.folder(),
                     e.toString());
         }
+    }
+
+    /**
+     * UP while the writer runs and is not stuck: DOWN when its thread has ended, or when it has been writing
+     * one batch for longer than twice the commit timeout (a database that does not answer). Readiness
+     * includes it: a load balancer stops sending webhooks that could only be answered 503.
+     */
+    public Health health() {
+        if (writer == null || !writer.isAlive()) {
+            return Health.down()
+                    .withDetail("writer", "stopped")
+                    .withDetail("lastFailure", String.valueOf(lastFailure))
+                    .build();
+        }
+        long since = writingSince;
+        if (since != 0 && System.nanoTime() - since > 2 * timeout.toNanos()) {
+            return Health.down()
+                    .withDetail(
+                            "writer",
+                            "stuck on one commit for "
+                                    + Duration.ofNanos(System.nanoTime() - since)
+                                            .toSeconds() + " s")
+                    .build();
+        }
+        return Health.up().build();
     }
 
     /**
@@ -252,8 +335,10 @@ public class AuditLog implements SmartLifecycle {
         if (file.isEmpty()) {
             return; // PostgreSQL, or H2 in memory: nothing to journal
         }
-        AuditJournal opened = AuditJournal.open(Path.of(file.get() + ".audit-journal"));
-        List<Map<String, Object>> left = opened.rows();
+        AuditJournal opened = AuditJournal.open(Path.of(file.get() + ".audit-journal"), fsync, segments);
+        AuditJournal.Replay replay = opened.replay();
+        replay.skipped().forEach(skipped -> log.warn("Audit journal {}: skipped {}", opened.folder(), skipped));
+        List<Map<String, Object>> left = replay.rows();
         if (!left.isEmpty()) {
             int stored = 0;
             for (int from = 0; from < left.size(); from += maxBatch) {
@@ -274,14 +359,18 @@ public class AuditLog implements SmartLifecycle {
                     left.size(),
                     stored);
         }
-        database.writeThrough();
+        database.writeThrough(true);
         opened.delete(opened.seal());
         journal = opened;
         sealedAt = System.nanoTime();
     }
 
-    /** Completes the pendings whose id is stored already or earlier in the batch as duplicates. */
-    private List<Pending> withoutKnownIds(Connection connection, List<Pending> batch) throws SQLException {
+    /**
+     * Completes the pendings whose id is stored already or earlier in the batch as duplicates; a stored id
+     * whose row is not durable goes to {@code repeats} instead, to be made durable before it is answered.
+     */
+    private List<Pending> withoutKnownIds(Connection connection, List<Pending> batch, List<Pending> repeats)
+            throws SQLException {
         Set<String> seen = new HashSet<>();
         List<Pending> candidates = new ArrayList<>();
         for (Pending pending : batch) {
@@ -294,6 +383,7 @@ public class AuditLog implements SmartLifecycle {
         Set<String> stored = new HashSet<>();
         // one statement text whatever the batch size, so both databases reuse its plan
         try (PreparedStatement select = connection.prepareStatement(KNOWN_IDS)) {
+            bounded(select);
             select.setArray(
                     1,
                     connection.createArrayOf(
@@ -307,7 +397,9 @@ public class AuditLog implements SmartLifecycle {
         }
         List<Pending> fresh = new ArrayList<>();
         for (Pending pending : candidates) {
-            if (stored.contains(pending.deliveryId())) {
+            if (stored.contains(pending.deliveryId()) && notDurable.contains(pending.deliveryId())) {
+                repeats.add(pending);
+            } else if (stored.contains(pending.deliveryId())) {
                 pending.stored().complete(false);
             } else {
                 fresh.add(pending);
@@ -317,7 +409,7 @@ public class AuditLog implements SmartLifecycle {
     }
 
     /** One row in its own transaction: a duplicate fails alone. Returns whether it was stored. */
-    private static boolean insertAlone(Connection connection, Pending pending) {
+    private boolean insertAlone(Connection connection, Pending pending) {
         try (PreparedStatement insert = connection.prepareStatement(INSERT);
                 PreparedStatement owed = connection.prepareStatement(OUTBOX)) {
             bind(insert, pending.row());
@@ -347,9 +439,10 @@ public class AuditLog implements SmartLifecycle {
         }
     }
 
-    private static void bindOwed(PreparedStatement owed, Map<String, Object> row) throws SQLException {
+    private void bindOwed(PreparedStatement owed, Map<String, Object> row) throws SQLException {
         owed.setObject(1, row.get("deliveryId"));
         owed.setObject(2, row.get("receivedAt"));
+        owed.setString(3, instance);
     }
 
     private static boolean isUniqueViolation(SQLException e) {
@@ -361,6 +454,11 @@ public class AuditLog implements SmartLifecycle {
             }
         }
         return false;
+    }
+
+    /** For tests, before {@link #start()}: segments opened by {@code opener}, which can fail like a disk. */
+    void journalSegments(AuditJournal.Segments opener) {
+        this.segments = opener;
     }
 
     @Override

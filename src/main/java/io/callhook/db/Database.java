@@ -54,18 +54,23 @@ public class Database {
      * elsewhere does nothing and borrows no connection.
      */
     public void writeThrough() throws SQLException {
+        writeThrough(false);
+    }
+
+    /** The same; with {@code sync}, also forced to the device (survives a power cut, not only a kill). */
+    public void writeThrough(boolean sync) throws SQLException {
         if (h2File().isPresent()) {
             try (Connection connection = dataSource.getConnection()) {
-                writeThrough(connection);
+                writeThrough(connection, sync);
             }
         }
     }
 
     /** On an H2 file database, writes everything committed so far to the file; nothing elsewhere. */
-    public void writeThrough(Connection connection) throws SQLException {
+    public void writeThrough(Connection connection, boolean sync) throws SQLException {
         if (h2File().isPresent()) {
             try (Statement checkpoint = connection.createStatement()) {
-                checkpoint.execute("CHECKPOINT");
+                checkpoint.execute(sync ? "CHECKPOINT SYNC" : "CHECKPOINT");
             }
         }
     }

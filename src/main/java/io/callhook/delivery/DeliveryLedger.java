@@ -1,10 +1,10 @@
 package io.callhook.delivery;
 
-import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -14,11 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.stream.Collectors;
 
 import io.callhook.db.Database;
+import io.callhook.db.DatabaseClock;
+import io.callhook.db.InstanceId;
 import io.callhook.metrics.CallhookMetrics;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
+import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -31,9 +36,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The per-channel state of each event in {@code call_delivery}: PENDING until the channel's route reports
  * SENT or FAILED; SKIPPED when the routes did not choose the channel or it is not configured.
  *
- * <p>A PENDING row is sent only under a claim: a lease held by this instance (renewed while it lives) and a
- * token that the queued send carries. Every state change names the token, so a send whose claim was taken
- * over by recovery elsewhere changes nothing and does not go out.
+ * <p>A PENDING row is sent only under a claim: a lease held by this instance and a token that the queued
+ * send carries. Every state change names the token, so a send whose claim was taken over by recovery
+ * elsewhere changes nothing and does not go out. This instance renews only the claims of sends that are
+ * queued or in flight here ({@link Claims}); a send given up in any way (a full outbox, a route replaced
+ * under it, a database failure while recording its outcome) frees its claim, or at worst lets its lease
+ * run out, so that recovery takes the delivery again.
  */
 @Component("deliveries")
 public class DeliveryLedger {
@@ -45,6 +53,7 @@ public class DeliveryLedger {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryLedger.class);
     private static final int MAX_ERROR_LENGTH = 2000;
+    private static final int RENEW_CHUNK = 500;
 
     private static final String INSERT = """
             INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at, updated_at)
@@ -68,6 +77,12 @@ public class DeliveryLedger {
             UPDATE call_delivery SET status = ?, last_error = ?, lease_owner = NULL, lease_token = NULL,
             lease_until = NULL, updated_at = ?
             WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND lease_token = ?""";
+    private static final String FREE = """
+            UPDATE call_delivery SET lease_owner = NULL, lease_token = NULL, lease_until = NULL
+            WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND lease_token = ?""";
+    private static final String RENEW = """
+            UPDATE call_delivery SET lease_until = ?
+            WHERE status = 'PENDING' AND lease_owner = ? AND lease_token = ANY(?)""";
     private static final String REOPEN = """
             UPDATE call_delivery SET status = 'PENDING', lease_owner = NULL, lease_token = NULL, lease_until = NULL,
             updated_at = ? WHERE delivery_id = ? AND status = 'FAILED'""";
@@ -78,8 +93,9 @@ public class DeliveryLedger {
     private final DeliveryProperties properties;
     private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
     private final Database database;
-    private final String instance = ManagementFactory.getRuntimeMXBean().getName() + "-"
-            + UUID.randomUUID().toString().substring(0, 8);
+    private final DatabaseClock clock;
+    private final String instance;
+    private final Claims claims = new Claims();
 
     public DeliveryLedger(
             JdbcTemplate jdbc,
@@ -87,12 +103,16 @@ public class DeliveryLedger {
             DeliveryProperties properties,
             List<DeliveryChannel> channels,
             CallhookMetrics metrics,
-            Database database) {
+            Database database,
+            DatabaseClock clock,
+            InstanceId instance) {
         this.database = database;
         this.metrics = metrics;
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.properties = properties;
+        this.clock = clock;
+        this.instance = instance.id();
         channels.forEach(channel -> this.channels.put(channel.name(), channel));
     }
 
@@ -101,7 +121,8 @@ public class DeliveryLedger {
      * variable {@code channels}, the chosen channel names, comma-separated), marks the event dispatched and
      * claims its PENDING deliveries that nobody holds. Leaves in variable {@code sendTo} the {@code direct:}
      * endpoints of the claimed channels, for a recipient list, and their claim tokens in variable
-     * {@code leases} (channel → token).
+     * {@code leases} (channel → token). A claim that the dispatch does not hand to a channel's outbox (the
+     * recipient list fails, a channel route forgets it) is freed when the dispatch ends.
      */
     public void plan(Exchange exchange) {
         String deliveryId = exchange.getProperty("deliveryId", String.class);
@@ -120,7 +141,7 @@ public class DeliveryLedger {
             }
         }
 
-        OffsetDateTime now = now();
+        OffsetDateTime now = clock.now();
         List<String> newlySkipped = new ArrayList<>();
         Map<String, String> leases;
         try {
@@ -131,11 +152,25 @@ public class DeliveryLedger {
             leases = transaction.execute(status -> recordAgain(deliveryId, all, skipped, now, newlySkipped));
         }
 
+        Map<String, String> held = leases;
+        held.forEach((channel, token) -> claims.claimed(token, deliveryId, channel));
+        if (!held.isEmpty()) {
+            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                @Override
+                public void onDone(Exchange dispatch) {
+                    held.forEach((channel, token) -> {
+                        if (claims.notQueued(token)) {
+                            abandon(deliveryId, channel, token, "the dispatch did not queue it");
+                        }
+                    });
+                }
+            });
+        }
         newlySkipped.forEach(name -> metrics.delivery(name, SKIPPED));
-        log.info("Delivery {} dispatched: sending {}, skipped {}", deliveryId, leases.keySet(), skipped);
-        exchange.setVariable("leases", leases);
+        log.info("Delivery {} dispatched: sending {}, skipped {}", deliveryId, held.keySet(), skipped);
+        exchange.setVariable("leases", held);
         exchange.setVariable(
-                "sendTo", leases.keySet().stream().map(name -> "direct:" + name).collect(Collectors.joining(",")));
+                "sendTo", held.keySet().stream().map(name -> "direct:" + name).collect(Collectors.joining(",")));
     }
 
     /**
@@ -223,12 +258,39 @@ public class DeliveryLedger {
         }
     }
 
+    /** The channel's outbox took the send (variables {@code channel}, {@code leases}): its claim is renewed. */
+    public void queued(Exchange exchange) {
+        claims.queued(token(exchange));
+    }
+
+    /**
+     * An outbox consumer took the send: from here until this exchange ends, the claim is this exchange's.
+     * If the exchange ends without the send being recorded SENT or FAILED (its route was stopped under it,
+     * the database failed while recording the outcome), the claim is freed for recovery.
+     */
+    public void sending(Exchange exchange) {
+        String deliveryId = deliveryId(exchange);
+        String channel = channel(exchange);
+        String token = token(exchange);
+        if (!claims.sending(token, deliveryId, channel)) {
+            return;
+        }
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange send) {
+                if (claims.isHeld(token)) {
+                    abandon(deliveryId, channel, token, "its send ended without an outcome");
+                }
+            }
+        });
+    }
+
     /**
      * One send attempt is about to go out (variables {@code deliveryId}, {@code channel}, {@code leases}):
      * counts it and renews the claim, or throws {@link LeaseLost} if the claim is no longer ours.
      */
     public void attempt(Exchange exchange) {
-        OffsetDateTime now = now();
+        OffsetDateTime now = clock.now();
         int updated = jdbc.update(
                 ATTEMPT,
                 instance,
@@ -247,32 +309,97 @@ public class DeliveryLedger {
         finish(exchange, SENT, null);
     }
 
-    /** The channel's route gave up on the event; the caught exception is kept as the last error. */
+    /**
+     * The channel's route gave up on the event; the caught exception is kept as the last error. A send cut
+     * short by a stop (an interrupted wait, a retry refused because its route is stopping) is not a verdict
+     * on the message: its claim is freed and recovery sends it again.
+     */
     public void failed(Exchange exchange) {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (failure instanceof LeaseLost lost) {
             log.info("Delivery {} {}: {}, not sending", deliveryId(exchange), channel(exchange), lost.getMessage());
+            claims.done(token(exchange));
+            return;
+        }
+        if (cutShort(failure)) {
+            abandon(deliveryId(exchange), channel(exchange), token(exchange), "its send was stopped: " + failure);
             return;
         }
         finish(exchange, FAILED, failure == null ? "unknown failure" : describe(failure));
     }
 
-    /** The claimed send could not even be queued: let recovery (here or elsewhere) take it. */
+    /** The claimed send could not even be queued (a full outbox): free the claim, recovery queues it later. */
     public void release(Exchange exchange) {
-        jdbc.update(
-                "UPDATE call_delivery SET lease_until = NULL WHERE delivery_id = ? AND channel = ? AND lease_token = ?",
-                deliveryId(exchange),
-                channel(exchange),
-                token(exchange));
+        giveBack(exchange, "its outbox is full");
     }
 
-    /** Keeps this instance's claims alive, queued sends included. Returns how many were renewed. */
+    /** A queued send that will not be sent here ({@code why}): its claim is freed for recovery. */
+    public void giveBack(Exchange send, String why) {
+        abandon(deliveryId(send), channel(send), token(send), why);
+    }
+
+    /**
+     * Renews the claims of the sends queued or in flight here. Returns how many rows were renewed. A claim
+     * this instance holds for no live send is not renewed: its lease runs out and recovery takes it.
+     */
     public int renewLeases() {
-        return jdbc.update(
-                "UPDATE call_delivery SET lease_until = ? WHERE lease_owner = ? AND status = ? AND lease_token IS NOT NULL",
-                now().plus(properties.lease()),
-                instance,
-                PENDING);
+        List<String> tokens = claims.held();
+        OffsetDateTime until = clock.now().plus(properties.lease());
+        int renewed = 0;
+        for (int from = 0; from < tokens.size(); from += RENEW_CHUNK) {
+            Object[] chunk = tokens.subList(from, Math.min(tokens.size(), from + RENEW_CHUNK))
+                    .toArray();
+            renewed += jdbc.execute((Connection connection) -> {
+                try (PreparedStatement update = connection.prepareStatement(RENEW)) {
+                    update.setObject(1, until);
+                    update.setString(2, instance);
+                    update.setArray(3, connection.createArrayOf("VARCHAR", chunk));
+                    return update.executeUpdate();
+                }
+            });
+        }
+        return renewed;
+    }
+
+    /**
+     * The PENDING deliveries that a previous run of this instance claimed and did not finish (it was killed):
+     * frees their claims, so that they are sent now rather than when their leases run out. Claims of this
+     * run's live sends are left alone. Returns the delivery ids of the events concerned.
+     */
+    public Set<String> takeBackPreviousClaims() {
+        Set<String> events = new LinkedHashSet<>();
+        int freed = 0;
+        for (Map<String, Object> row : jdbc.queryForList(
+                "SELECT delivery_id, channel, lease_token FROM call_delivery WHERE status = ? AND lease_owner = ?",
+                PENDING,
+                instance)) {
+            Object token = row.get("lease_token");
+            if (token != null && claims.isHeld(token.toString())) {
+                continue;
+            }
+            String deliveryId = row.get("delivery_id").toString();
+            String channel = row.get("channel").toString();
+            int updated = token == null
+                    ? jdbc.update(
+                            "UPDATE call_delivery SET lease_owner = NULL, lease_until = NULL WHERE delivery_id = ?"
+                                    + " AND channel = ? AND status = 'PENDING' AND lease_owner = ? AND lease_token IS NULL",
+                            deliveryId,
+                            channel,
+                            instance)
+                    : jdbc.update(FREE, deliveryId, channel, token);
+            if (updated == 1) {
+                freed++;
+                events.add(deliveryId);
+            }
+        }
+        if (freed > 0) {
+            log.info(
+                    "Took back {} claim(s) of {} event(s) left by this instance's previous run ({}): sending them now",
+                    freed,
+                    events.size(),
+                    instance);
+        }
+        return events;
     }
 
     /**
@@ -280,7 +407,7 @@ public class DeliveryLedger {
      * {@code hold}: another instance's recovery leaves them alone meanwhile. Returns whether there were any.
      */
     public boolean holdForRecovery(String deliveryId, Duration hold) {
-        OffsetDateTime now = now();
+        OffsetDateTime now = clock.now();
         return jdbc.update(CLAIM_FOR_RECOVERY, instance, now.plus(hold), deliveryId, now) > 0;
     }
 
@@ -292,15 +419,22 @@ public class DeliveryLedger {
                     String.class,
                     deliveryId,
                     FAILED);
-            jdbc.update(REOPEN, now(), deliveryId);
+            jdbc.update(REOPEN, clock.now(), deliveryId);
             return failed;
         });
+    }
+
+    /** How many claims this instance holds for sends queued or in flight. */
+    public int claimsHeld() {
+        return claims.size();
     }
 
     private void finish(Exchange exchange, String status, String error) {
         String deliveryId = deliveryId(exchange);
         String channel = channel(exchange);
-        int updated = jdbc.update(FINISH, status, error, now(), deliveryId, channel, token(exchange));
+        String token = token(exchange);
+        int updated = jdbc.update(FINISH, status, error, clock.now(), deliveryId, channel, token);
+        claims.done(token);
         if (updated == 0) {
             log.warn(
                     "Delivery {} {}: its claim was taken over before it could be marked {}",
@@ -325,8 +459,33 @@ public class DeliveryLedger {
         }
     }
 
-    static OffsetDateTime now() {
-        return OffsetDateTime.now(ZoneOffset.UTC);
+    /**
+     * Gives the claim up: no longer renewed, and freed in the database so recovery can take the delivery at
+     * its next pass. If the database cannot be written now, the lease still runs out within
+     * {@code callhook.delivery.lease}.
+     */
+    private void abandon(String deliveryId, String channel, String token, String why) {
+        if (!claims.done(token)) {
+            return;
+        }
+        try {
+            jdbc.update(FREE, deliveryId, channel, token);
+            log.info("Delivery {} {}: claim given back ({}), recovery sends it again", deliveryId, channel, why);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Delivery {} {}: claim given up ({}); it could not be freed now ({}), its lease runs out instead",
+                    deliveryId,
+                    channel,
+                    why,
+                    e.toString());
+        }
+    }
+
+    /** An interruption or a refused retry: the send was stopped, its message was not judged. */
+    static boolean cutShort(Throwable failure) {
+        return failure != null
+                && (ObjectHelper.getException(InterruptedException.class, failure) != null
+                        || ObjectHelper.getException(RejectedExecutionException.class, failure) != null);
     }
 
     static String describe(Throwable failure) {

@@ -2,8 +2,14 @@ package io.callhook.delivery;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
+import io.callhook.db.DatabaseClock;
+import io.callhook.db.InstanceId;
 import org.apache.camel.Endpoint;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.seda.SedaEndpoint;
@@ -16,8 +22,13 @@ import org.springframework.stereotype.Component;
 /**
  * Finds work that acknowledged events still owe and nobody is doing — an event never dispatched (its
  * hand-off was lost in a crash or a full queue), a PENDING delivery whose claim expired (its instance died)
- * or was released — and hands the event to dispatch again. The routing table then claims only what is
+ * or was given back — and hands the event to dispatch again. The routing table then claims only what is
  * still PENDING and unclaimed, so nothing already sent goes out twice.
+ *
+ * <p>Its first pass after a start also resumes what this instance's previous run left (see
+ * {@link InstanceId}): the events it took but had not dispatched, and the sends it had claimed. Those are
+ * known to be dead, so they are handed over at once instead of after the grace period and the lease that
+ * other instances wait for.
  */
 @Component("deliveryRecovery")
 public class DeliveryRecovery {
@@ -29,6 +40,10 @@ public class DeliveryRecovery {
             SELECT delivery_id, received_at FROM dispatch_outbox
             WHERE received_at >= ? AND received_at < ? AND (lease_until IS NULL OR lease_until < ?)
             ORDER BY received_at FETCH FIRST %d ROWS ONLY""".formatted(BATCH);
+    // what the previous run of this instance took and had not dispatched when it died
+    private static final String LEFT_UNDISPATCHED = """
+            SELECT delivery_id FROM dispatch_outbox
+            WHERE taken_by = ? AND received_at < ? ORDER BY received_at""";
     private static final OffsetDateTime EPOCH = OffsetDateTime.parse("1970-01-01T00:00:00Z");
     private static final String ABANDONED = """
             SELECT DISTINCT delivery_id FROM call_delivery
@@ -43,19 +58,31 @@ public class DeliveryRecovery {
     private final DeliveryLedger ledger;
     private final DeliveryProperties properties;
     private final ProducerTemplate producer;
+    private final DatabaseClock clock;
+    private final String instance;
     private final String dispatchUri;
+    private final OffsetDateTime started;
+    /** Events this instance's previous run left owed, handed over ahead of everything else. */
+    private final Deque<String> resume = new ArrayDeque<>();
+
+    private boolean resumed;
 
     public DeliveryRecovery(
             JdbcTemplate jdbc,
             DeliveryLedger ledger,
             DeliveryProperties properties,
             ProducerTemplate producer,
+            DatabaseClock clock,
+            InstanceId instance,
             @Value("${callhook.dispatch.uri}") String dispatchUri) {
         this.jdbc = jdbc;
         this.ledger = ledger;
         this.properties = properties;
         this.producer = producer;
+        this.clock = clock;
+        this.instance = instance.id();
         this.dispatchUri = dispatchUri;
+        this.started = clock.now();
     }
 
     /**
@@ -63,15 +90,47 @@ public class DeliveryRecovery {
      * batches keep coming (a backlog after an outage or a burst), for at most a few seconds. Returns how many
      * events it handed over.
      */
-    public int run() {
+    public synchronized int run() {
+        clock.synchronize();
         long until = System.nanoTime() + MAX_PASS.toNanos();
         int total = 0;
+        try {
+            if (!resumed) {
+                findWhatThePreviousRunLeft();
+                resumed = true;
+            }
+            total += resumeLeftWork();
+        } catch (RuntimeException e) {
+            log.warn("Recovery could not resume this instance's previous work, next pass retries: {}", e.toString());
+        }
         Batch batch = new Batch(0, false, EPOCH);
         do {
             batch = pass(batch.cursor());
             total += batch.handed();
         } while (!batch.queueFull() && batch.handed() >= BATCH && System.nanoTime() < until);
         return total;
+    }
+
+    private void findWhatThePreviousRunLeft() {
+        Set<String> owed = new LinkedHashSet<>(jdbc.queryForList(LEFT_UNDISPATCHED, String.class, instance, started));
+        owed.addAll(ledger.takeBackPreviousClaims());
+        resume.addAll(owed);
+        if (!owed.isEmpty()) {
+            log.info("Resuming {} event(s) owed by this instance's previous run ({})", owed.size(), instance);
+        }
+    }
+
+    /** Hands over what the previous run left, as far as the dispatch queue has room. */
+    private int resumeLeftWork() {
+        int room = roomToDispatch();
+        int handed = 0;
+        while (room > 0 && !resume.isEmpty()) {
+            if (send(resume.poll())) {
+                handed++;
+                room--;
+            }
+        }
+        return handed;
     }
 
     /**
@@ -82,7 +141,7 @@ public class DeliveryRecovery {
     private Batch pass(OffsetDateTime cursor) {
         try {
             ledger.renewLeases();
-            OffsetDateTime now = DeliveryLedger.now();
+            OffsetDateTime now = clock.now();
             OffsetDateTime settled = now.minus(properties.grace());
             int room = roomToDispatch();
             int dispatched = 0;

@@ -4,17 +4,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.callhook.delivery.DeliveryLedger;
 import io.callhook.routes.RoutesValidator.Report;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.Route;
+import org.apache.camel.component.seda.QueueReference;
+import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -37,7 +43,8 @@ import static io.callhook.routes.RoutesValidator.read;
  * files' routes (and their HTTP paths); if applying still fails, the previous files are put back.
  *
  * <p>Camel's own reload is not used: in 4.17 one failing file removes every route. Templates need no
- * reload: routes read them at each use.
+ * reload: routes read them at each use. Sends waiting in a replaced route's queue are carried over to the
+ * new route; a send the replaced route was in the middle of gives its claim back (see DeliveryLedger).
  */
 @Component
 class RoutesReloader {
@@ -48,6 +55,7 @@ class RoutesReloader {
 
     private final CamelContext camel;
     private final RoutesValidator validator;
+    private final DeliveryLedger deliveries;
     private final Path dir;
     private final Duration interval;
     private ScheduledExecutorService poller;
@@ -67,10 +75,12 @@ class RoutesReloader {
     RoutesReloader(
             CamelContext camel,
             RoutesValidator validator,
+            DeliveryLedger deliveries,
             @Value("${callhook.routes.location:}") String location,
             @Value("${callhook.routes.reload-interval:2s}") Duration interval) {
         this.camel = camel;
         this.validator = validator;
+        this.deliveries = deliveries;
         // only a folder on disk can be edited; the copy inside the jar cannot
         this.dir = location.startsWith("file:") ? Path.of(location.substring("file:".length())) : null;
         this.interval = interval;
@@ -162,20 +172,17 @@ class RoutesReloader {
             changed.addAll(current.keySet());
         }
 
-        List<String> removed = new ArrayList<>();
-        for (Path file : deleted) {
-            removed.addAll(appliedRouteIds.getOrDefault(file, List.of()));
+        List<String> replaced = new ArrayList<>();
+        for (Path file : new TreeMap<>(applied).keySet()) {
+            if (changed.contains(file) || deleted.contains(file)) {
+                replaced.addAll(appliedRouteIds.getOrDefault(file, List.of()));
+            }
         }
-        for (Path file : changed) {
-            List<String> gone = new ArrayList<>(appliedRouteIds.getOrDefault(file, List.of()));
-            gone.removeAll(newIds.getOrDefault(file, List.of()));
-            removed.addAll(gone);
-        }
+        List<String> removed = new ArrayList<>(replaced);
+        newIds.values().forEach(removed::removeAll);
+        Map<String, Queued> queued = queuedSends(replaced);
         try {
-            removeRoutes(removed);
-            stopQuickly(changed.stream()
-                    .flatMap(f -> appliedRouteIds.getOrDefault(f, List.of()).stream())
-                    .toList());
+            removeRoutes(replaced);
             Set<String> updated = PluginHelper.getRoutesLoader(camel).updateRoutes(resources(current, changed));
             applied = current;
             appliedRouteIds = newIds;
@@ -191,44 +198,93 @@ class RoutesReloader {
                     "Applying the edit of {} failed, putting the previous routes back (save a file again to retry): {}",
                     dir,
                     RoutesValidator.describe(e));
-            restore(changed, deleted);
+            restore(changed, deleted, newIds);
             lastRejected = current;
+        } finally {
+            carryOver(queued);
         }
     }
 
-    private void restore(Set<Path> changed, Set<Path> deleted) {
+    private void restore(Set<Path> changed, Set<Path> deleted, Map<Path, List<String>> newIds) {
         Set<Path> previous = new HashSet<>(changed);
         previous.addAll(deleted);
         previous.retainAll(applied.keySet());
         try {
+            // whatever of the edit got started, and whatever of the previous routes is still there
+            List<String> partlyApplied = new ArrayList<>();
+            changed.forEach(file -> partlyApplied.addAll(newIds.getOrDefault(file, List.of())));
+            previous.forEach(file -> partlyApplied.addAll(appliedRouteIds.getOrDefault(file, List.of())));
+            removeRoutes(partlyApplied);
             PluginHelper.getRoutesLoader(camel).updateRoutes(resources(applied, previous));
         } catch (Exception e) {
             log.error("Could not put the previous routes back: {}. Restart the service.", RoutesValidator.describe(e));
         }
     }
 
+    /** A replaced queue consumer's queue: the sends waiting in it are handed to its successor. */
+    private record Queued(SedaEndpoint endpoint, String key, BlockingQueue<Exchange> queue) {}
+
+    private Map<String, Queued> queuedSends(List<String> routeIds) {
+        Map<String, Queued> queues = new LinkedHashMap<>();
+        for (String id : routeIds) {
+            Route route = camel.getRoute(id);
+            if (route != null && route.getEndpoint() instanceof SedaEndpoint seda) {
+                String key = seda.getComponent().getQueueKey(seda.getEndpointUri());
+                queues.put(key, new Queued(seda, key, seda.getQueue()));
+            }
+        }
+        return queues;
+    }
+
     /**
-     * A graceful stop of a queue consumer never ends while messages keep arriving (the suspended seda
-     * consumer waits for an empty queue): stop within seconds instead. Queued messages stay in the queue
-     * for the new route; an interrupted dispatch is found again by recovery.
+     * Removing a queue's last consumer and producer drops the queue, with the sends that wait in it: they
+     * go into the queue of the route that replaces the consumer. A send with nowhere to go (its consumer was
+     * removed, or the new queue is full) gives its claim back, and recovery sends it later.
      */
-    private void stopQuickly(List<String> ids) throws Exception {
+    private void carryOver(Map<String, Queued> queues) {
+        for (Queued old : queues.values()) {
+            QueueReference now = old.endpoint().getComponent().getQueueReference(old.key());
+            BlockingQueue<Exchange> successor = now == null || !now.hasConsumers() ? null : now.getQueue();
+            if (successor == old.queue()) {
+                continue;
+            }
+            List<Exchange> waiting = new ArrayList<>();
+            old.queue().drainTo(waiting);
+            int carried = 0;
+            for (Exchange send : waiting) {
+                if (successor != null && successor.offer(send)) {
+                    carried++;
+                } else {
+                    deliveries.giveBack(send, "its queue " + old.key() + " has no consumer after the edit");
+                }
+            }
+            if (!waiting.isEmpty()) {
+                log.info(
+                        "Carried {} queued send(s) of {} over to the new route{}",
+                        carried,
+                        old.key(),
+                        carried < waiting.size() ? "; " + (waiting.size() - carried) + " given back to recovery" : "");
+            }
+        }
+    }
+
+    /**
+     * Stops and removes the routes. A graceful stop of a queue consumer never ends while messages wait in
+     * its queue (they count as pending), so each stop is bounded to seconds: the queue's sends are carried
+     * over (above), and a send cut short gives its claim back for recovery. Removing the routes here rather
+     * than in Camel's updateRoutes avoids a second stop that would wait out Camel's 45 s shutdown timeout.
+     * A stopped platform-http consumer takes its path off the webhook listener (404 from then on).
+     */
+    private void removeRoutes(List<String> ids) throws Exception {
         for (String id : ids) {
             if (camel.getRoute(id) != null) {
                 camel.getRouteController().stopRoute(id, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS, false);
             }
         }
-    }
-
-    private void removeRoutes(List<String> ids) throws Exception {
         for (String id : ids) {
-            Route route = camel.getRoute(id);
-            if (route == null) {
-                continue;
+            if (camel.getRoute(id) != null) {
+                camel.removeRoute(id);
             }
-            // a stopped platform-http consumer takes its path off the webhook listener (404 from then on)
-            camel.getRouteController().stopRoute(id, STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS, false);
-            camel.removeRoute(id);
         }
     }
 

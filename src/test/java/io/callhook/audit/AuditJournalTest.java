@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.callhook.db.Database;
+import io.callhook.db.DatabaseClock;
+import io.callhook.db.InstanceId;
 import io.callhook.testing.Samples;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
@@ -28,8 +31,10 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -117,6 +122,94 @@ class AuditJournalTest {
         assertThat(rows.get(0)).isEqualTo(first);
     }
 
+    /**
+     * Journal and write-through both fail (a full disk): the request gets 503, yet H2 holds the row in memory.
+     * The platform's retry must not be told {@code duplicate} while nothing durable holds the row; once the
+     * disk works again, the retry makes it durable and is answered {@code duplicate}, and a crash keeps it.
+     */
+    @Test
+    void aRowNotMadeDurableIsNotAcknowledgedAsADuplicateUntilItIs() throws Exception {
+        JdbcDataSource database = database();
+        FailingCheckpoints h2 = new FailingCheckpoints(database);
+        FaultyFileChannel.Disk disk = new FaultyFileChannel.Disk();
+        AuditLog log = start(database, h2, disk, Duration.ofHours(1));
+        assertThat(append(log, "before-the-fault")).isEqualTo("false");
+
+        disk.failWrites = true;
+        h2.failing = true;
+        assertThatThrownBy(() -> append(log, "during-the-fault")).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> append(log, "during-the-fault"))
+                .as("the platform's retry while the disk is still full")
+                .isInstanceOf(SQLException.class);
+        assertThat(append(log, "before-the-fault")).as("a durable row's retry").isEqualTo("true");
+
+        disk.failWrites = false;
+        h2.failing = false;
+        assertThat(append(log, "during-the-fault"))
+                .as("the retry once the disk works again")
+                .isEqualTo("true");
+
+        crash(database);
+        start(database, Duration.ofHours(1));
+        assertThat(ids(database)).containsExactlyInAnyOrder("before-the-fault", "during-the-fault");
+    }
+
+    /** A write that fails part-way is cut off the segment again: the records appended after it are read. */
+    @Test
+    void anAppendThatFailsPartWayDoesNotHideTheRecordsAfterIt() throws Exception {
+        FaultyFileChannel.Disk disk = new FaultyFileChannel.Disk();
+        AuditJournal journal = AuditJournal.open(dir.resolve("partial"), false, disk);
+        journal.append(List.of(row("partial-1")));
+        disk.failPartWay = true;
+        assertThatThrownBy(() -> journal.append(List.of(row("partial-2"), row("partial-3"))))
+                .isInstanceOf(java.io.IOException.class);
+        journal.append(List.of(row("partial-4")));
+        journal.close();
+
+        AuditJournal.Replay replay = AuditJournal.open(dir.resolve("partial")).replay();
+
+        assertThat(replay.rows()).extracting(r -> r.get("deliveryId")).containsExactly("partial-1", "partial-4");
+        assertThat(replay.skipped()).isEmpty();
+    }
+
+    /**
+     * When the failed write cannot even be cut off, the segment is closed: the next records go to a new one,
+     * and replay reads them, saying what it skipped in the broken segment.
+     */
+    @Test
+    void anAppendThatCannotBeCutOffStartsANewSegment() throws Exception {
+        FaultyFileChannel.Disk disk = new FaultyFileChannel.Disk();
+        AuditJournal journal = AuditJournal.open(dir.resolve("broken"), false, disk);
+        journal.append(List.of(row("broken-1")));
+        disk.failPartWay = true;
+        disk.failTruncate = true;
+        assertThatThrownBy(() -> journal.append(List.of(row("broken-2")))).isInstanceOf(java.io.IOException.class);
+        disk.failTruncate = false;
+        journal.append(List.of(row("broken-3")));
+        journal.close();
+
+        AuditJournal.Replay replay = AuditJournal.open(dir.resolve("broken")).replay();
+
+        assertThat(replay.rows()).extracting(r -> r.get("deliveryId")).containsExactly("broken-1", "broken-3");
+        assertThat(replay.skipped())
+                .singleElement()
+                .asString()
+                .startsWith("00000000000000000001.journal: the last ")
+                .contains("a record cut short");
+    }
+
+    static List<String> ids(JdbcDataSource database) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        try (Connection connection = database.getConnection();
+                Statement query = connection.createStatement();
+                ResultSet rows = query.executeQuery("SELECT delivery_id FROM call_audit")) {
+            while (rows.next()) {
+                ids.add(rows.getString(1));
+            }
+        }
+        return ids;
+    }
+
     JdbcDataSource database() {
         JdbcDataSource database = new JdbcDataSource();
         // H2's own background write held off, and the database kept open between connections as a pool would
@@ -132,11 +225,38 @@ class AuditJournalTest {
     }
 
     AuditLog start(JdbcDataSource database, Duration sealEvery) {
+        return start(database, new Database(database), AuditJournal.FILES, sealEvery);
+    }
+
+    AuditLog start(JdbcDataSource database, Database h2, AuditJournal.Segments disk, Duration sealEvery) {
         AuditLog log = new AuditLog(
-                database, new Database(database), new SimpleMeterRegistry(), 200, Duration.ofSeconds(5), sealEvery);
+                database,
+                h2,
+                new DatabaseClock(new JdbcTemplate(database), Clock.systemUTC()),
+                new InstanceId("audit-journal-test", 8080),
+                new SimpleMeterRegistry(),
+                new AuditProperties(200, Duration.ofSeconds(5), sealEvery, false));
+        log.journalSegments(disk);
         log.start();
         logs.add(log);
         return log;
+    }
+
+    /** H2 whose write-through (CHECKPOINT) fails while {@code failing} is set, as on a full disk. */
+    static final class FailingCheckpoints extends Database {
+        volatile boolean failing;
+
+        FailingCheckpoints(JdbcDataSource database) {
+            super(database);
+        }
+
+        @Override
+        public void writeThrough(Connection connection, boolean sync) throws SQLException {
+            if (failing) {
+                throw new SQLException("No space left on device", "HY000");
+            }
+            super.writeThrough(connection, sync);
+        }
     }
 
     /** Stores the call.ended sample under the id; returns the {@code duplicate} variable. */

@@ -30,11 +30,23 @@ public final class JarProcess implements AutoCloseable {
     private Process process;
 
     public JarProcess(Path workDir, Map<String, String> environment) {
+        this(workDir, environment, freePort(), freePort());
+    }
+
+    private JarProcess(Path workDir, Map<String, String> environment, int port, int webhookPort) {
         this.workDir = workDir;
         this.environment = environment;
-        this.port = freePort();
-        this.webhookPort = freePort();
+        this.port = port;
+        this.webhookPort = webhookPort;
         this.log = workDir.resolve("callhook.log");
+    }
+
+    /**
+     * The same instance started again (a restart after a crash): same working directory, configuration and
+     * ports, so the same instance id (host and webhook port). Not started yet.
+     */
+    public JarProcess again() {
+        return new JarProcess(workDir, environment, port, webhookPort);
     }
 
     public static Path jar() {

@@ -1,0 +1,121 @@
+package io.callhook.delivery;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.callhook.db.Database;
+import io.callhook.db.DatabaseClock;
+import io.callhook.db.InstanceId;
+import io.callhook.metrics.CallhookMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two instances on one database, one of them on a host whose clock runs five minutes ahead. Claims are set
+ * and compared on the database's clock, so the fast instance does not see the other's live claim as expired
+ * (and would otherwise send the same delivery a second time).
+ */
+class LeasesOnOneClockTest {
+
+    final JdbcDataSource database = database();
+    final JdbcTemplate jdbc = new JdbcTemplate(database);
+    final DeliveryProperties properties = new DeliveryProperties(Duration.ofSeconds(90), Duration.ofSeconds(30));
+
+    @Test
+    void anInstanceWhoseClockRunsAheadDoesNotTakeALiveClaim() {
+        DeliveryLedger onTime = ledger("on-time", Clock.systemUTC());
+        DeliveryLedger ahead = ledger("ahead", Clock.offset(Clock.systemUTC(), Duration.ofMinutes(5)));
+        store("evt-clock-1");
+
+        Exchange dispatch = dispatch("evt-clock-1");
+        onTime.plan(dispatch);
+        assertThat(dispatch.getVariable("sendTo", String.class)).isEqualTo("direct:slack");
+
+        assertThat(ahead.holdForRecovery("evt-clock-1", properties.grace()))
+                .as("the fast instance's recovery sets the live claim aside")
+                .isFalse();
+        Exchange second = dispatch("evt-clock-1");
+        ahead.plan(second);
+        assertThat(second.getVariable("sendTo", String.class))
+                .as("the fast instance claims it for itself")
+                .isEmpty();
+        assertThat(jdbc.queryForObject(
+                        "SELECT lease_owner FROM call_delivery WHERE delivery_id = 'evt-clock-1'", String.class))
+                .isEqualTo("on-time");
+    }
+
+    @Test
+    void receivedAndLeaseTimesAreTheDatabasesWhateverTheHostsClockSays() {
+        DatabaseClock behind = new DatabaseClock(jdbc, Clock.offset(Clock.systemUTC(), Duration.ofHours(-3)));
+        OffsetDateTime database = jdbc.queryForObject("SELECT CURRENT_TIMESTAMP", OffsetDateTime.class);
+
+        assertThat(Duration.between(database, behind.now()).abs()).isLessThan(Duration.ofSeconds(2));
+    }
+
+    DeliveryLedger ledger(String instance, Clock clock) {
+        DeliveryChannel slack = new DeliveryChannel() {
+            @Override
+            public String name() {
+                return "slack";
+            }
+
+            @Override
+            public Optional<String> offReason(Exchange dispatch) {
+                return Optional.empty();
+            }
+        };
+        return new DeliveryLedger(
+                jdbc,
+                new TransactionTemplate(new DataSourceTransactionManager(database)),
+                properties,
+                List.of(slack),
+                new CallhookMetrics(new SimpleMeterRegistry()),
+                new Database(database),
+                new DatabaseClock(jdbc, clock),
+                new InstanceId(instance, 8080));
+    }
+
+    void store(String deliveryId) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        jdbc.update(
+                "INSERT INTO call_audit (delivery_id, event, received_at, payload) VALUES (?, 'call.ended', ?, '{}')",
+                deliveryId,
+                now);
+        jdbc.update("INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)", deliveryId, now);
+    }
+
+    static Exchange dispatch(String deliveryId) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty("deliveryId", deliveryId);
+        exchange.setVariable("channels", "slack");
+        exchange.getMessage().setBody(Map.of());
+        return exchange;
+    }
+
+    static JdbcDataSource database() {
+        JdbcDataSource database = new JdbcDataSource();
+        database.setURL("jdbc:h2:mem:leases-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+        database.setUser("sa");
+        Flyway.configure()
+                .dataSource(database)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return database;
+    }
+}

@@ -19,6 +19,9 @@
     <tr><td>${call.at}</td><td>${call.customer}</td><td>${call.agent}</td><td>${call.reason}</td><td>${call.summary}</td></tr>
 </#list>
   </table>
+<#if body.unsuccessfulNotListed != "0">
+  <p>… and ${body.unsuccessfulNotListed} more.</p>
+</#if>
 <#else>
   <p>None.</p>
 </#if>

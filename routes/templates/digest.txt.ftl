@@ -13,3 +13,6 @@ Unsuccessful calls
 <#else>
 none
 </#list>
+<#if body.unsuccessfulNotListed != "0">
+… and ${body.unsuccessfulNotListed} more
+</#if>

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import io.callhook.intake.WebhookServer;
+import io.callhook.testing.Databases;
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -36,9 +37,7 @@ class DatabaseOutageIT {
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry properties) {
-        properties.add("spring.datasource.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
-        properties.add("spring.datasource.username", () -> "postgres");
-        properties.add("spring.datasource.password", () -> "postgres");
+        Databases.use(() -> postgres.getJdbcUrl("postgres", "postgres"), properties);
     }
 
     @LocalServerPort

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import jakarta.mail.internet.MimeMessage;
@@ -86,15 +85,7 @@ class DigestIT {
     }
 
     List<MimeMessage> digests() {
-        return Arrays.stream(smtp.getReceivedMessages())
-                .filter(m -> {
-                    try {
-                        return m.getSubject().contains("digest");
-                    } catch (Exception e) {
-                        return false;
-                    }
-                })
-                .toList();
+        return new Mailbox(smtp).withSubject("digest");
     }
 
     void call(

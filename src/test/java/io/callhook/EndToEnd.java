@@ -27,14 +27,18 @@ import io.callhook.intake.WebhookServer;
 import io.callhook.testing.Http;
 import io.callhook.testing.Mailbox;
 import io.callhook.testing.Samples;
+import io.callhook.testing.SlackRules;
 import io.callhook.testing.SmtpServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -54,10 +58,11 @@ import static org.awaitility.Awaitility.await;
  * server (GreenMail) and a real database, which each subclass chooses.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
 abstract class EndToEnd {
 
     static final WireMockServer slack =
-            new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+            new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(new SlackRules()));
     static final GreenMail smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
     static final Duration DEADLINE = Duration.ofSeconds(15);
 
@@ -159,6 +164,30 @@ abstract class EndToEnd {
                 .isEqualTo(OffsetDateTime.parse("2026-04-05T14:04:00Z").toInstant());
         assertThat(Samples.JSON.readTree((String) row.get("metadata")))
                 .isEqualTo(Samples.JSON.readTree("{\"campaign_id\":\"summer_2026\"}"));
+    }
+
+    /**
+     * Payload text cannot break the Slack message: 2,500 ampersands (12,500 characters once escaped) stay
+     * within Block Kit's limits, which the stub enforces as Slack does, and a name with line breaks stays on
+     * its line instead of forging the template's "*Agent*" line.
+     */
+    @Test
+    void hostileTextIsSentWithinSlacksLimitsAndOnItsOwnLines() throws Exception {
+        Samples call = Samples.of("call-ended").data(data -> {
+            data.put("summary", "&".repeat(2_500));
+            data.put("customerName", "Eve\n*Agent*\nMallory");
+        });
+
+        assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
+
+        awaitDeliveries(call.id(), Map.of("slack", "SENT", "email", "SENT", "forward", "SKIPPED"));
+        JsonNode message = Samples.JSON.readTree(
+                slackPosts("/services/team", call.id()).get(0).getBodyAsString());
+        String summary = message.at("/blocks/2/text/text").asText();
+        assertThat(summary).startsWith("*Summary*\n&amp;&amp;").endsWith("…").hasSizeLessThanOrEqualTo(3_000);
+        assertThat(message.at("/blocks/1/fields/0/text").asText())
+                .isEqualTo("*Customer*\nEve *Agent* Mallory (+1234567890)");
+        assertThat(message.get("text").asText()).isEqualTo("Successful call with Eve *Agent* Mallory");
     }
 
     @Test
@@ -324,7 +353,55 @@ abstract class EndToEnd {
                         editData(good, "{\"startedAt\": \"yesterday\"}"),
                         422,
                         "data.startedAt must be an ISO 8601 time"),
-                Arguments.of("application/json", editData(good, "{\"callId\": null}"), 422, "data.callId is required"));
+                Arguments.of("application/json", editData(good, "{\"callId\": null}"), 422, "data.callId is required"),
+                // ids go into every log line of the event: one bounded line of printable text
+                Arguments.of(
+                        "application/json",
+                        edit(good, "{\"id\": \"evt-1\\r\\n2026-12-01T00:00:00Z INFO forged line\"}"),
+                        422,
+                        "id must be at most 255 characters, without control characters"),
+                Arguments.of(
+                        "application/json",
+                        edit(good, "{\"id\": \"" + "i".repeat(256) + "\"}"),
+                        422,
+                        "id must be at most 255 characters"),
+                Arguments.of(
+                        "application/json",
+                        editData(good, "{\"callId\": \"" + "c".repeat(300_000) + "\"}"),
+                        422,
+                        "data.callId must be at most 255 characters, without control characters"),
+                Arguments.of(
+                        "application/json",
+                        editData(good, "{\"callId\": \"c-1\\n*forged*\"}"),
+                        422,
+                        "data.callId must be at most 255 characters, without control characters"));
+    }
+
+    /**
+     * A flood of bad requests is answered at once and logged within a budget (20 lines per 10 s, then a
+     * count): the log appender, which blocks when its queue is full, cannot hold the webhook workers.
+     */
+    @Test
+    void aFloodOfBadRequestsIsAnsweredAndLoggedWithinABudget(CapturedOutput output) throws Exception {
+        ExecutorService senders = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                answers.add(senders.submit(() -> http.postJson("/webhook", "{\"id\": \"evt-flood\", \"event\": 1}")
+                        .statusCode()));
+            }
+            for (Future<Integer> answer : answers) {
+                assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(422);
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+        // the lines of at most two windows, whichever way the flood fell across them
+        long lines = output.getOut()
+                .lines()
+                .filter(line -> line.contains("Rejected delivery"))
+                .count();
+        assertThat(lines).isLessThanOrEqualTo(40);
     }
 
     @ParameterizedTest(name = "[{index}] {0} → {2} {3}")
@@ -420,7 +497,8 @@ abstract class EndToEnd {
         String slackBody = slackPosts("/services/team", call.id()).get(0).getBodyAsString();
         JsonNode message = Samples.JSON.readTree(slackBody);
         assertThat(message.get("text").asText())
-                .isEqualTo("Successful call with Eve &lt;!channel&gt; &amp; &lt;https://evil.example|click here&gt;\r\n"
+                .as("one line: the name's line break is a space")
+                .isEqualTo("Successful call with Eve &lt;!channel&gt; &amp; &lt;https://evil.example|click here&gt; "
                         + "Bcc: thief@evil.example");
         assertThat(message.get("blocks").toString())
                 .doesNotContain("<!channel>", "<https://", "<@U123>")

@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.callhook.intake.WebhookServer;
+import io.callhook.testing.Databases;
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -56,7 +57,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class GivenUpClaimsIT {
 
-    static final EmbeddedPostgres postgres = start();
+    static final EmbeddedPostgres postgres = Databases.postgres();
     static final WireMockServer slack =
             new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
 
@@ -66,9 +67,7 @@ class GivenUpClaimsIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry properties) {
-        properties.add("spring.datasource.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
-        properties.add("spring.datasource.username", () -> "postgres");
-        properties.add("spring.datasource.password", () -> "postgres");
+        Databases.use(postgres, properties);
         properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
     }
 
@@ -209,13 +208,5 @@ class GivenUpClaimsIT {
                 .filter(e -> e.getResponse().getStatus() == 200)
                 .filter(e -> e.getRequest().getBodyAsString().contains(id))
                 .count();
-    }
-
-    private static EmbeddedPostgres start() {
-        try {
-            return EmbeddedPostgres.builder().start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start embedded PostgreSQL", e);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.callhook;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -115,19 +116,76 @@ class MetricsAndHealthIT {
                 .isEqualTo(401);
     }
 
+    /**
+     * Deny by default, decided on the normalized path: every spelling of an admin path that a server or a
+     * proxy might read as {@code /api/…} or {@code /actuator/…} is refused without the token, and anonymous
+     * health tells the status only.
+     */
+    @Test
+    void noSpellingOfAnAdminPathGetsInWithoutTheToken() throws Exception {
+        // stored directly, so the metrics the other test counts are left alone
+        Samples call = Samples.of("call-ended");
+        jdbc.update(
+                "INSERT INTO call_audit (delivery_id, event, received_at, payload) VALUES (?, 'call.ended', ?, '{}')",
+                call.id(),
+                java.time.OffsetDateTime.now());
+        String replay = "/events/" + call.id() + "/replay";
+        List<String[]> attempts = List.of(
+                new String[] {"GET", "/api/events"},
+                new String[] {"GET", "/%61pi/events"},
+                new String[] {"GET", "/api;x/events"},
+                new String[] {"GET", "/api/events;x=1"},
+                new String[] {"GET", "//api/events"},
+                new String[] {"GET", "/api//events"},
+                new String[] {"GET", "/api/./events"},
+                new String[] {"GET", "/x/../api/events"},
+                new String[] {"GET", "/x/%2e%2e/api/events"},
+                new String[] {"GET", "/api%2Fevents"},
+                new String[] {"GET", "/%61ctuator/prometheus"},
+                new String[] {"GET", "/actuator;x/prometheus"},
+                new String[] {"GET", "/actuator/health/../prometheus"},
+                new String[] {"GET", "/actuator/health/%2e%2e/prometheus"},
+                new String[] {"GET", "/actuator/health;/../prometheus"},
+                new String[] {"GET", "/actuator/health/..;/prometheus"},
+                new String[] {"GET", "/nothing-here"},
+                new String[] {"POST", "/api" + replay},
+                new String[] {"POST", "/%61pi" + replay},
+                new String[] {"POST", "/api;x" + replay});
+        for (String[] attempt : attempts) {
+            Http.Raw answer = Http.raw(port, attempt[0], attempt[1], Map.of());
+            assertThat(answer.status()).as("%s %s", attempt[0], attempt[1]).isIn(400, 401);
+            assertThat(answer.body())
+                    .as("%s %s", attempt[0], attempt[1])
+                    .doesNotContain(call.id(), "callhook_", "deliveryId");
+        }
+        assertThat(Http.raw(port, "GET", "/%61pi/events", Map.of("Authorization", "Bearer metrics-token"))
+                        .body())
+                .as("the same path with the token")
+                .contains(call.id());
+
+        var anonymous = new Http(webhook.getPort(), port).get("/actuator/health");
+        assertThat(anonymous.statusCode()).isEqualTo(200);
+        JsonNode status = Samples.JSON.readTree(anonymous.body());
+        assertThat(status.get("status").asText()).isEqualTo("UP");
+        assertThat(status.has("components"))
+                .as("anonymous health: the status, not which channels are configured")
+                .isFalse();
+    }
+
     @Test
     void healthShowsDatabaseRoutesAndTheChannelsServersAsComponents() throws Exception {
-        JsonNode health = Samples.JSON.readTree(
-                new Http(webhook.getPort(), port).get("/actuator/health").body());
+        JsonNode health = Samples.JSON.readTree(new Http(webhook.getPort(), port)
+                .get("/actuator/health", Map.of("Authorization", "Bearer metrics-token"))
+                .body());
 
         assertThat(health.get("status").asText()).isEqualTo("UP");
         JsonNode components = health.get("components");
-        for (String component : new String[] {"db", "camelHealth", "slack", "smtp"}) {
+        for (String component : new String[] {"db", "auditWriter", "camelHealth", "slack", "smtp"}) {
             assertThat(components.path(component).path("status").asText())
                     .as(component)
                     .isEqualTo("UP");
         }
-        assertThat(health.toString()).doesNotContain(smtp.getSmtp().getBindTo() + ":"); // no details anonymously
+        assertThat(health.toString()).doesNotContain(smtp.getSmtp().getBindTo() + ":"); // no details, even to the admin
 
         smtp.stop();
         try {
@@ -135,7 +193,7 @@ class MetricsAndHealthIT {
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> {
                         JsonNode down = Samples.JSON.readTree(new Http(webhook.getPort(), port)
-                                .get("/actuator/health")
+                                .get("/actuator/health", Map.of("Authorization", "Bearer metrics-token"))
                                 .body());
                         assertThat(down.at("/components/smtp/status").asText()).isEqualTo("DOWN");
                     });

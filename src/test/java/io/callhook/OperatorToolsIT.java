@@ -5,6 +5,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -82,11 +83,57 @@ class OperatorToolsIT {
         }
     }
 
+    /**
+     * An operator runs validate on the production host, in the service's folder with its configuration: both
+     * ports are taken and the service holds its H2 file (H2 locks it: a second process opening it would
+     * fail). validate passes without binding a port or opening the service's database or journal, and the
+     * service goes on undisturbed.
+     */
+    @Test
+    void validateBesideTheRunningServiceLeavesItsPortsDatabaseAndJournalAlone() throws Exception {
+        RoutesFolder.copyTo(workDir.resolve("routes"));
+        try (JarProcess callhook = new JarProcess(workDir, Map.of()).start()) {
+            assertThat(acceptsACall(callhook)).isEqualTo(200);
+            List<String> dataBefore = files(workDir.resolve("data"));
+
+            Result result = validate(
+                    workDir.resolve("routes"),
+                    Map.of(
+                            "CALLHOOK_WEBHOOK_PORT", Integer.toString(callhook.webhookPort()),
+                            "SERVER_PORT", Integer.toString(callhook.port())));
+
+            assertThat(result.exit()).as(result.output()).isZero();
+            assertThat(result.output()).contains("OK: ");
+            assertThat(files(workDir.resolve("data")))
+                    .as("nothing of validate's own in the service's data folder")
+                    .isSubsetOf(dataBefore);
+            assertThat(acceptsACall(callhook)).isEqualTo(200);
+            assertThat(callhook.log()).doesNotContain("ERROR");
+        }
+    }
+
+    static int acceptsACall(JarProcess callhook) {
+        return callhook.http()
+                .postJson(
+                        "/webhook", io.callhook.testing.Samples.of("call-ended").json())
+                .statusCode();
+    }
+
+    static List<String> files(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        }
+    }
+
     record Result(int exit, String output) {}
 
     Result validate(Path routes) throws Exception {
+        return validate(routes, Map.of());
+    }
+
+    Result validate(Path routes, Map<String, String> environment) throws Exception {
         Path log = workDir.resolve("validate.log");
-        Process process = new ProcessBuilder(
+        ProcessBuilder builder = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-jar",
                         JarProcess.jar().toString(),
@@ -94,8 +141,9 @@ class OperatorToolsIT {
                         routes.toString())
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
         return new Result(process.exitValue(), Files.readString(log));
     }

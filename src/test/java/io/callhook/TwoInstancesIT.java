@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetupTest;
+import io.callhook.testing.Databases;
 import io.callhook.testing.Http;
 import io.callhook.testing.JarProcess;
 import io.callhook.testing.Mailbox;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -49,9 +49,8 @@ class TwoInstancesIT {
 
     @BeforeAll
     static void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-        jdbc = new JdbcTemplate(
-                new DriverManagerDataSource(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres"));
+        postgres = Databases.postgres();
+        jdbc = Databases.jdbc(postgres);
         slack.start();
         smtp.start();
     }

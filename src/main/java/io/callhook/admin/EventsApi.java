@@ -22,7 +22,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * What operations ask at 3 a.m.: which events came in, what became of each channel, and "send the failed
- * ones again". Behind {@link AdminTokenFilter}. Transcripts and payloads are not served.
+ * ones again". Behind {@link AdminSecurity}. Transcripts and payloads are not served.
  */
 @RestController
 @RequestMapping(path = "/api/events", produces = "application/json")

@@ -154,7 +154,11 @@ public class AuditLog implements SmartLifecycle {
             exchange.setVariable(
                     "duplicate", pending.stored().get(timeout.toMillis(), TimeUnit.MILLISECONDS) ? "false" : "true");
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            // an Error on the writer: the row's fate is unknown, the platform's retry finds out (503)
+            throw new SQLException("the audit writer failed: " + e.getCause(), "08000", e.getCause());
         } catch (TimeoutException e) {
             // it may still be committed: the platform's retry then finds a duplicate, which is the safe side
             throw new SQLException("the audit row was not committed within " + timeout.toMillis() + " ms", "08000", e);

@@ -21,7 +21,7 @@ public record AuditProperties(
         @DefaultValue("200") int maxBatch,
         @DefaultValue("5s") Duration commitTimeout,
         @DefaultValue("1s") Duration journalSealInterval,
-        @DefaultValue("false") boolean fsync) {
+        @DefaultValue("true") boolean fsync) {
 
     public AuditProperties {
         if (maxBatch < 1) {

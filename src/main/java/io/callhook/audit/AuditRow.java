@@ -54,7 +54,7 @@ public final class AuditRow {
         p.put("occurredAt", occurredAt);
         p.put("payload", payload);
         boolean call = CALL_ENDED.equals(event);
-        p.put("callId", call ? row.requiredText(data, "callId") : row.text(data, "callId"));
+        p.put("callId", row.id(data, call));
         p.put("organizationId", row.text(data, "organizationId"));
         for (String field : TEXT_FIELDS) {
             p.put(field, call ? row.text(data, field) : null);
@@ -90,13 +90,41 @@ public final class AuditRow {
         }
     }
 
-    private String requiredText(JsonNode data, String field) {
-        JsonNode node = data.get(field);
+    /** The longest id accepted: the delivery id's column, and a bound on every log line that carries it. */
+    public static final int MAX_ID_LENGTH = 255;
+
+    /**
+     * The call id, required for a call: it goes into every log line of the event, so it is one bounded line
+     * of printable text, or the delivery is refused (422) rather than forge or flood log lines.
+     */
+    private String id(JsonNode data, boolean required) {
+        JsonNode node = data.get("callId");
         if (node == null || node.isNull()) {
-            problems.add("data." + field + " is required");
+            if (required) {
+                problems.add("data.callId is required");
+            }
             return null;
         }
-        return text(data, field);
+        String value = text(data, "callId");
+        if (value != null && !isPrintableLine(value, MAX_ID_LENGTH)) {
+            problems.add("data.callId must be at most " + MAX_ID_LENGTH + " characters, without control characters");
+            return null;
+        }
+        return value;
+    }
+
+    /** At most {@code maxLength} characters, none of them a control character or a line separator. */
+    public static boolean isPrintableLine(String value, int maxLength) {
+        if (value.length() > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String text(JsonNode data, String field) {

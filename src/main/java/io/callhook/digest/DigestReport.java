@@ -1,11 +1,11 @@
 package io.callhook.digest;
 
-import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -15,43 +15,87 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import io.callhook.call.CallFacts;
+import io.callhook.db.DatabaseClock;
+import io.callhook.db.InstanceId;
 import io.callhook.mail.MailProperties;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.jdbc.JdbcConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.util.LinkedCaseInsensitiveMap;
 import org.springframework.web.util.HtmlUtils;
 
 /**
- * The digest's figures, from the audit rows of the window: number of calls, success rate, average
- * duration, sentiment mix, token cost, and the unsuccessful calls. The digest route queries the rows and
- * renders the templates; this bean decides the window (one instance per window) and does the sums.
+ * The digest's figures for a window of calls: number of calls, success rate, average duration, sentiment
+ * mix, token cost, and the unsuccessful calls. The database does the sums: however many calls the window
+ * holds, the service reads a handful of figures and at most {@link #LISTED} unsuccessful calls (their long
+ * texts cut short), so the digest costs the same memory for 20 calls as for 200,000 and its mail stays
+ * small. The digest route renders the templates; this bean decides the window (one instance per window)
+ * and reads the figures.
  */
 @Component("digestReport")
 public class DigestReport {
 
+    /** Unsuccessful calls listed by name; the digest says how many more there were. */
+    static final int LISTED = 50;
+    /** Sentiments shown by name (the most frequent); the rest are summed up as "other". */
+    static final int SENTIMENTS = 10;
+
     private static final Logger log = LoggerFactory.getLogger(DigestReport.class);
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
-    private static final String INSTANCE = ManagementFactory.getRuntimeMXBean().getName();
+    private static final String WINDOW = "event = 'call.ended' AND received_at >= ? AND received_at < ?";
+    private static final String TOTALS = """
+            SELECT count(*), COALESCE(SUM(CASE WHEN call_successful = TRUE THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN call_successful = FALSE THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CAST(duration_seconds AS BIGINT)), 0), count(duration_seconds), COALESCE(SUM(token_cost), 0)
+            FROM call_audit WHERE\s""" + WINDOW;
+    private static final String SENTIMENT_MIX = """
+            SELECT COALESCE(sentiment, 'unknown') AS mood, count(*) AS calls FROM call_audit WHERE\s""" + WINDOW + """
+             GROUP BY COALESCE(sentiment, 'unknown') ORDER BY calls DESC, mood FETCH FIRST %d ROWS ONLY""".formatted(SENTIMENTS + 1);
+    // long texts cut by the database: a summary can be a megabyte
+    private static final String UNSUCCESSFUL = """
+            SELECT received_at, SUBSTRING(customer_name, 1, 100), SUBSTRING(customer_phone, 1, 40),
+            SUBSTRING(agent_name, 1, 100), SUBSTRING(disconnection_reason, 1, 100), SUBSTRING(summary, 1, 301), call_id
+            FROM call_audit WHERE call_successful = FALSE AND\s""" + WINDOW + """
+             ORDER BY received_at FETCH FIRST %d ROWS ONLY""".formatted(LISTED);
 
     private final JdbcTemplate jdbc;
     private final DigestProperties properties;
     private final MailProperties mail;
+    private final DatabaseClock clock;
+    private final String instance;
 
-    public DigestReport(JdbcTemplate jdbc, DigestProperties properties, MailProperties mail) {
+    public DigestReport(
+            JdbcTemplate jdbc,
+            DigestProperties properties,
+            MailProperties mail,
+            DatabaseClock clock,
+            InstanceId instance) {
         this.jdbc = jdbc;
         this.properties = properties;
         this.mail = mail;
+        this.clock = clock;
+        this.instance = instance.id();
     }
+
+    /** What the templates are given, before escaping for their format. */
+    record Figures(
+            OffsetDateTime from,
+            OffsetDateTime to,
+            long calls,
+            long successful,
+            long unsuccessful,
+            long durationTotal,
+            long durations,
+            BigDecimal tokenCost,
+            Map<String, Long> sentiments,
+            List<Map<String, String>> listed) {}
 
     /**
      * Takes on the window that ends now (to the minute). Sets variable {@code claimed}: true for exactly one
-     * of the instances that fire the same schedule, and never when email is off. Leaves the window in the
-     * JDBC parameters {@code from} and {@code to}, and in variables of the same names.
+     * of the instances that fire the same schedule, and never when email is off. Leaves the window in
+     * variables {@code from} and {@code to}.
      */
     public void claim(Exchange exchange) {
         exchange.setVariable("claimed", claimWindow(exchange));
@@ -62,137 +106,197 @@ public class DigestReport {
             log.info("Digest not sent: email is off");
             return false;
         }
-        OffsetDateTime to = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES);
+        OffsetDateTime now = clock.now();
+        OffsetDateTime to = now.truncatedTo(ChronoUnit.MINUTES);
         OffsetDateTime from = to.minus(properties.window());
         try {
             jdbc.update(
                     "INSERT INTO digest_run (window_end, window_start, claimed_by, claimed_at) VALUES (?, ?, ?, ?)",
                     to,
                     from,
-                    INSTANCE,
-                    OffsetDateTime.now(ZoneOffset.UTC));
+                    instance,
+                    now);
         } catch (DuplicateKeyException taken) {
             log.info("Digest for the window ending {} is sent by another instance", to);
             return false;
         }
         exchange.setVariable("from", from);
         exchange.setVariable("to", to);
-        exchange.getMessage().setHeader(JdbcConstants.JDBC_PARAMETERS, Map.of("from", from, "to", to));
         return true;
     }
 
-    /** The figures for the text templates, from the rows the digest route selected. */
+    /** Reads the figures of the claimed window into variable {@code digest}. */
+    public void read(Exchange exchange) {
+        OffsetDateTime from = exchange.getVariable("from", OffsetDateTime.class);
+        OffsetDateTime to = exchange.getVariable("to", OffsetDateTime.class);
+        exchange.setVariable("digest", figures(from, to));
+    }
+
+    /** The figures for the text templates. */
     public Map<String, Object> text(Exchange exchange) {
-        return figures(exchange, false);
+        return model(exchange.getVariable("digest", Figures.class), false);
     }
 
     /** The same figures, HTML-escaped. */
     public Map<String, Object> html(Exchange exchange) {
-        return figures(exchange, true);
+        return model(exchange.getVariable("digest", Figures.class), true);
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> figures(Exchange exchange, boolean html) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        List<Map<String, Object>> selected = exchange.getVariable("rows", List.class);
-        if (selected != null) {
-            // H2 names columns in capitals, PostgreSQL in lower case
-            for (Map<String, Object> row : selected) {
-                Map<String, Object> anyCase = new LinkedCaseInsensitiveMap<>();
-                anyCase.putAll(row);
-                rows.add(anyCase);
-            }
+    Figures figures(OffsetDateTime from, OffsetDateTime to) {
+        Figures totals = jdbc.queryForObject(
+                TOTALS,
+                (row, n) -> new Figures(
+                        from,
+                        to,
+                        row.getLong(1),
+                        row.getLong(2),
+                        row.getLong(3),
+                        row.getLong(4),
+                        row.getLong(5),
+                        row.getBigDecimal(6),
+                        Map.of(),
+                        List.of()),
+                from,
+                to);
+        Map<String, Long> sentiments = new LinkedHashMap<>();
+        jdbc.query(
+                SENTIMENT_MIX,
+                (ResultSet row) -> {
+                    sentiments.put(row.getString(1), row.getLong(2));
+                },
+                from,
+                to);
+        if (sentiments.size() > SENTIMENTS) {
+            // the most frequent by name, the rest as one: a sentiment is payload text, its kinds unbounded
+            List<String> named = new ArrayList<>(sentiments.keySet()).subList(0, SENTIMENTS);
+            long shown = named.stream().mapToLong(sentiments::get).sum();
+            sentiments.keySet().retainAll(named);
+            sentiments.put("other", totals.calls() - shown);
         }
-        return summarize(
-                rows,
-                exchange.getVariable("from", OffsetDateTime.class),
-                exchange.getVariable("to", OffsetDateTime.class),
-                html);
+        List<Map<String, String>> listed = jdbc.query(UNSUCCESSFUL, (row, n) -> unsuccessful(row), from, to);
+        return new Figures(
+                from,
+                to,
+                totals.calls(),
+                totals.successful(),
+                totals.unsuccessful(),
+                totals.durationTotal(),
+                totals.durations(),
+                totals.tokenCost(),
+                sentiments,
+                listed);
     }
 
-    Map<String, Object> summarize(
-            List<Map<String, Object>> rows, OffsetDateTime from, OffsetDateTime to, boolean html) {
+    private Map<String, String> unsuccessful(ResultSet row) throws SQLException {
         ZoneId zone = ZoneId.of(properties.zone());
-        int calls = rows.size();
-        int successful = 0;
-        int unsuccessful = 0;
-        long durationTotal = 0;
-        int durations = 0;
-        BigDecimal tokenCost = BigDecimal.ZERO;
-        Map<String, Integer> sentiments = new TreeMap<>();
-        List<Map<String, String>> failed = new ArrayList<>();
-        for (Map<String, Object> row : rows) {
-            Object outcome = row.get("call_successful");
-            if (Boolean.TRUE.equals(outcome)) {
-                successful++;
-            } else if (Boolean.FALSE.equals(outcome)) {
-                unsuccessful++;
-                Map<String, String> call = new LinkedHashMap<>();
-                call.put("customer", text(row.get("customer_name"), text(row.get("customer_phone"), CallFacts.NONE)));
-                call.put("agent", text(row.get("agent_name"), CallFacts.NONE));
-                call.put("reason", text(row.get("disconnection_reason"), CallFacts.NONE));
-                call.put("summary", text(row.get("summary"), CallFacts.NONE));
-                call.put("at", time(row.get("received_at"), zone));
-                call.put("callId", text(row.get("call_id"), CallFacts.NONE));
-                failed.add(escape(call, html));
-            }
-            if (row.get("duration_seconds") instanceof Number seconds) {
-                durationTotal += seconds.longValue();
-                durations++;
-            }
-            if (row.get("token_cost") instanceof BigDecimal cost) {
-                tokenCost = tokenCost.add(cost);
-            } else if (row.get("token_cost") instanceof Number cost) {
-                tokenCost = tokenCost.add(new BigDecimal(cost.toString()));
-            }
-            sentiments.merge(text(row.get("sentiment"), "unknown"), 1, Integer::sum);
-        }
+        Map<String, String> call = new LinkedHashMap<>();
+        String name = row.getString(2);
+        call.put("customer", text(name != null ? name : row.getString(3), 100));
+        call.put("agent", text(row.getString(4), 100));
+        call.put("reason", text(row.getString(5), 100));
+        call.put("summary", text(row.getString(6), 300));
+        call.put("at", time(row.getObject(1), zone));
+        call.put("callId", text(row.getString(7), 255));
+        return call;
+    }
+
+    Map<String, Object> model(Figures figures, boolean html) {
+        ZoneId zone = ZoneId.of(properties.zone());
+        long calls = figures.calls();
         Map<String, Object> model = new LinkedHashMap<>();
-        model.put("from", from == null ? CallFacts.NONE : WHEN.format(from.atZoneSameInstant(zone)));
-        model.put("to", to == null ? CallFacts.NONE : WHEN.format(to.atZoneSameInstant(zone)));
+        model.put(
+                "from",
+                figures.from() == null
+                        ? CallFacts.NONE
+                        : WHEN.format(figures.from().atZoneSameInstant(zone)));
+        model.put(
+                "to",
+                figures.to() == null ? CallFacts.NONE : WHEN.format(figures.to().atZoneSameInstant(zone)));
         model.put("zone", zone.getId());
-        model.put("calls", Integer.toString(calls));
-        model.put("successful", Integer.toString(successful));
-        model.put("unsuccessful", Integer.toString(unsuccessful));
-        model.put("unknown", Integer.toString(calls - successful - unsuccessful));
-        model.put("successRate", calls == 0 ? CallFacts.NONE : String.format("%.1f%%", 100.0 * successful / calls));
+        model.put("calls", Long.toString(calls));
+        model.put("successful", Long.toString(figures.successful()));
+        model.put("unsuccessful", Long.toString(figures.unsuccessful()));
+        model.put("unknown", Long.toString(calls - figures.successful() - figures.unsuccessful()));
+        model.put(
+                "successRate",
+                calls == 0 ? CallFacts.NONE : String.format("%.1f%%", 100.0 * figures.successful() / calls));
         model.put(
                 "averageDuration",
-                durations == 0 ? CallFacts.NONE : CallFacts.duration(Math.round((double) durationTotal / durations)));
-        model.put("tokenCost", tokenCost.stripTrailingZeros().toPlainString());
+                figures.durations() == 0
+                        ? CallFacts.NONE
+                        : CallFacts.duration(Math.round((double) figures.durationTotal() / figures.durations())));
+        model.put(
+                "tokenCost",
+                (figures.tokenCost() == null ? BigDecimal.ZERO : figures.tokenCost())
+                        .stripTrailingZeros()
+                        .toPlainString());
         List<Map<String, String>> mix = new ArrayList<>();
-        sentiments.forEach((sentiment, count) ->
-                mix.add(escape(Map.of("sentiment", sentiment, "count", Integer.toString(count)), html)));
+        figures.sentiments()
+                .forEach((sentiment, count) ->
+                        mix.add(escape(Map.of("sentiment", text(sentiment, 50), "count", Long.toString(count)), html)));
         model.put("sentiments", mix);
-        model.put("unsuccessfulCalls", failed);
+        model.put(
+                "unsuccessfulCalls",
+                figures.listed().stream().map(call -> escape(call, html)).toList());
+        model.put(
+                "unsuccessfulNotListed",
+                Long.toString(figures.unsuccessful() - figures.listed().size()));
         return model;
     }
 
-    /** What the audit table holds for these envelopes, as the digest's query returns it (for template checks). */
+    /** The figures of these envelopes, as the digest would read them from the audit table (template checks). */
     @SuppressWarnings("unchecked")
     public Map<String, Object> sample(List<Map<String, Object>> envelopes, boolean html) {
-        List<Map<String, Object>> rows = new ArrayList<>();
+        OffsetDateTime to = clock.now();
+        long calls = 0;
+        long successful = 0;
+        long unsuccessful = 0;
+        long durationTotal = 0;
+        long durations = 0;
+        BigDecimal cost = BigDecimal.ZERO;
+        Map<String, Long> sentiments = new TreeMap<>();
+        List<Map<String, String>> listed = new ArrayList<>();
         for (Map<String, Object> envelope : envelopes) {
             if (!"call.ended".equals(envelope.get("event"))) {
                 continue;
             }
             Map<String, Object> data = (Map<String, Object>) envelope.get("data");
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("call_id", data.get("callId"));
-            row.put("customer_name", data.get("customerName"));
-            row.put("customer_phone", data.get("customerPhone"));
-            row.put("agent_name", data.get("agentName"));
-            row.put("duration_seconds", data.get("duration"));
-            row.put("sentiment", data.get("sentiment"));
-            row.put("summary", data.get("summary"));
-            row.put("disconnection_reason", data.get("disconnectionReason"));
-            row.put("call_successful", data.get("callSuccessful"));
-            row.put("token_cost", data.get("tokenCost"));
-            row.put("received_at", OffsetDateTime.now(ZoneOffset.UTC));
-            rows.add(row);
+            calls++;
+            if (Boolean.TRUE.equals(data.get("callSuccessful"))) {
+                successful++;
+            } else if (Boolean.FALSE.equals(data.get("callSuccessful"))) {
+                unsuccessful++;
+                Map<String, String> call = new LinkedHashMap<>();
+                call.put("customer", text(data.get("customerName"), 100));
+                call.put("agent", text(data.get("agentName"), 100));
+                call.put("reason", text(data.get("disconnectionReason"), 100));
+                call.put("summary", text(data.get("summary"), 300));
+                call.put("at", WHEN.format(to.atZoneSameInstant(ZoneId.of(properties.zone()))));
+                call.put("callId", text(data.get("callId"), 255));
+                listed.add(call);
+            }
+            if (data.get("duration") instanceof Number seconds) {
+                durationTotal += seconds.longValue();
+                durations++;
+            }
+            if (data.get("tokenCost") instanceof Number amount) {
+                cost = cost.add(new BigDecimal(amount.toString()));
+            }
+            sentiments.merge(String.valueOf(data.getOrDefault("sentiment", "unknown")), 1L, Long::sum);
         }
-        OffsetDateTime to = OffsetDateTime.now(ZoneOffset.UTC);
-        return summarize(rows, to.minus(properties.window()), to, html);
+        return model(
+                new Figures(
+                        to.minus(properties.window()),
+                        to,
+                        calls,
+                        successful,
+                        unsuccessful,
+                        durationTotal,
+                        durations,
+                        cost,
+                        sentiments,
+                        listed),
+                html);
     }
 
     private static Map<String, String> escape(Map<String, String> values, boolean html) {
@@ -204,8 +308,13 @@ public class DigestReport {
         return escaped;
     }
 
-    private static String text(Object value, String otherwise) {
-        return value == null ? otherwise : value.toString();
+    /** Payload text for the digest: the value, or "—"; cut to {@code max} characters with "…". */
+    private static String text(Object value, int max) {
+        if (value == null) {
+            return CallFacts.NONE;
+        }
+        String text = value.toString();
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 
     private static String time(Object value, ZoneId zone) {

@@ -1,6 +1,7 @@
 package io.callhook.intake;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,9 @@ public class IntakeErrors {
     private static final Logger log = LoggerFactory.getLogger(IntakeErrors.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final LogBudget refusals = new LogBudget(log, "refused deliveries", 20, Duration.ofSeconds(10));
+    private final LogBudget outages = new LogBudget(log, "deliveries answered 503", 20, Duration.ofSeconds(10));
+
     /** Called by the intake route's exception handler with the caught exception on the exchange. */
     public void respond(Exchange exchange) {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
@@ -34,14 +38,23 @@ public class IntakeErrors {
             status = rejected.status();
             error = rejected.getMessage();
             details = rejected.details();
-            log.info("Rejected delivery {} with {}: {} {}", deliveryId, status, error, details);
+            if (refusals.allows()) {
+                log.info(
+                        "Rejected delivery {} with {}: {} {}",
+                        deliveryId,
+                        status,
+                        LogBudget.printable(error, 300),
+                        LogBudget.printable(details, 500));
+            }
         } else if (ObjectHelper.getException(SQLException.class, failure) != null) {
             status = 503;
             error = "storage unavailable, retry later";
-            log.error(
-                    "Could not store delivery {}: answering 503 so the platform retries: {}",
-                    deliveryId,
-                    failure.toString());
+            if (outages.allows()) {
+                log.error(
+                        "Could not store delivery {}: answering 503 so the platform retries: {}",
+                        deliveryId,
+                        failure.toString());
+            }
         } else {
             status = 500;
             error = "internal error";

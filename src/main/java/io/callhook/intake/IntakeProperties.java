@@ -17,6 +17,8 @@ import org.springframework.util.unit.DataSize;
  * @param threads how many deliveries can be processed at once; each waits on its thread for its group commit,
  *     so this also bounds how many share one commit
  * @param requestTimeout a request not answered by then gets 503, well inside the platform's own timeout
+ * @param idleTimeout a connection that carries nothing for this long is closed: one that never sends a request,
+ *     or stalls in the middle of one; longer than the request timeout, so an answer in the making is not cut
  * @param secret one secret, or several comma-separated while rotating; unset accepts unsigned deliveries
  * @param signature {@code standard-webhooks} (HMAC headers) or {@code shared-secret} (a static header)
  * @param secretHeader the header carrying a shared secret; {@code Authorization} expects {@code Bearer <secret>}
@@ -28,6 +30,7 @@ public record IntakeProperties(
         @DefaultValue("0.0.0.0") String address,
         @DefaultValue("64") int threads,
         @DefaultValue("15s") Duration requestTimeout,
+        @DefaultValue("60s") Duration idleTimeout,
         @DefaultValue("1MB") DataSize maxBodySize,
         String secret,
         @DefaultValue("standard-webhooks") String signature,
@@ -49,6 +52,10 @@ public record IntakeProperties(
         }
         if (requestTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("CALLHOOK_WEBHOOK_REQUEST_TIMEOUT must be positive");
+        }
+        if (idleTimeout.compareTo(requestTimeout) <= 0) {
+            throw new IllegalArgumentException(
+                    "CALLHOOK_WEBHOOK_IDLE_TIMEOUT must be longer than CALLHOOK_WEBHOOK_REQUEST_TIMEOUT");
         }
         if (!STANDARD_WEBHOOKS.equals(signature) && !SHARED_SECRET.equals(signature)) {
             throw new IllegalArgumentException(

@@ -29,7 +29,7 @@ import org.springframework.stereotype.Component;
 @Component("webhookReader")
 public class WebhookReader {
 
-    static final int MAX_ID_LENGTH = 255;
+    static final int MAX_ID_LENGTH = AuditRow.MAX_ID_LENGTH;
     static final int MAX_EVENT_LENGTH = 100;
 
     private final ObjectMapper json;
@@ -139,8 +139,9 @@ public class WebhookReader {
         if (webhookId == null || webhookId.isBlank()) {
             return payloadId;
         }
-        if (webhookId.length() > MAX_ID_LENGTH) {
-            problems.add("webhook-id header must be at most " + MAX_ID_LENGTH + " characters");
+        if (!AuditRow.isPrintableLine(webhookId.trim(), MAX_ID_LENGTH)) {
+            problems.add("webhook-id header must be at most " + MAX_ID_LENGTH + " characters, without control"
+                    + " characters");
             return null;
         }
         return webhookId.trim();
@@ -157,8 +158,9 @@ public class WebhookReader {
             return null;
         }
         String value = node.textValue();
-        if (value.length() > maxLength || value.indexOf('\u0000') >= 0) {
-            problems.add(field + " must be at most " + maxLength + " characters, without NUL");
+        // the delivery id goes into every log line of the event: one bounded line of printable text
+        if (!AuditRow.isPrintableLine(value, maxLength)) {
+            problems.add(field + " must be at most " + maxLength + " characters, without control characters");
             return null;
         }
         return value;

@@ -1,12 +1,17 @@
 package io.callhook.intake;
 
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.callhook.metrics.IntakeTimer;
 import io.callhook.web.SecurityHeaders;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
@@ -18,6 +23,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerCon
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -33,6 +39,13 @@ import org.springframework.context.annotation.Configuration;
  * <p>Each request is read on an event loop, bounded by {@code max-body-size} (413 before the route runs), and
  * processed on one of {@code threads} worker threads, where it waits for its group commit. Every answer of
  * this listener is JSON and carries the same security headers as the rest of the service.
+ *
+ * <p>A public endpoint has to bound what a client can hold: a request not answered within
+ * {@code request-timeout} gets 503, and a connection that carries nothing for {@code idle-timeout} is closed
+ * (one that never sends a request, or stalls in the middle of one). platform-http's own server creates its
+ * HTTP server with default options and no way to set them, so this listener creates its server itself,
+ * serving the same routes' router; the rest of platform-http (the engine, the routes' router, the body
+ * handler) is used as it is.
  */
 public class WebhookServer extends VertxPlatformHttpServer {
 
@@ -40,6 +53,7 @@ public class WebhookServer extends VertxPlatformHttpServer {
 
     private final IntakeProperties properties;
     private final IntakeTimer timer;
+    private HttpServer server;
 
     WebhookServer(IntakeProperties properties, IntakeTimer timer) {
         super(configuration(properties));
@@ -84,12 +98,16 @@ public class WebhookServer extends VertxPlatformHttpServer {
 
     @Override
     protected void startServer() throws Exception {
-        super.startServer();
+        HttpServerOptions options = new HttpServerOptions()
+                .setIdleTimeout((int) properties.idleTimeout().toMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        // what platform-http's server mounts at "/": the routes' router, with its body handler per route
+        Router top = Router.router(getVertx());
+        top.route("/*")
+                .subRouter(VertxPlatformHttpRouter.lookup(
+                        getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(getConfigurationPort())));
         // The answers Vert.x gives itself (no route, wrong method, body too large, a failure) are decided by
-        // the top router, which serves the routes' router under "/": they are JSON like every other answer.
-        if (!(getServer().requestHandler() instanceof Router top)) {
-            throw new IllegalStateException("the webhook listener has no router");
-        }
+        // the top router: they are JSON like every other answer.
         top.errorHandler(404, context -> answer(context, 404, "not found"));
         top.errorHandler(405, context -> answer(context, 405, "method not allowed"));
         top.errorHandler(413, context -> {
@@ -109,7 +127,44 @@ public class WebhookServer extends VertxPlatformHttpServer {
         });
         // the request timeout (TimeoutHandler) answers 503: the platform retries
         top.errorHandler(503, context -> answer(context, 503, "request timed out, retry later"));
-        log.info("Webhook listener on {}:{} (POST /webhook)", properties.address(), getPort());
+        server = getVertx().createHttpServer(options).requestHandler(top);
+        server.listen(properties.port(), properties.address())
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        log.info(
+                "Webhook listener on {}:{} (POST /webhook), idle connections closed after {} ms",
+                properties.address(),
+                getPort(),
+                properties.idleTimeout().toMillis());
+    }
+
+    @Override
+    protected void stopServer() {
+        if (server == null) {
+            return;
+        }
+        try {
+            getCamelContext().removeComponent("platform-http");
+            server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("Could not close the webhook listener: {}", e.toString());
+        } finally {
+            server = null;
+        }
+    }
+
+    /** This listener's server: the platform-http engine asks it for the port its routes are served on. */
+    @Override
+    public HttpServer getServer() {
+        return server;
+    }
+
+    @Override
+    public int getPort() {
+        return server != null ? server.actualPort() : properties.port();
     }
 
     private static void securityHeaders(RoutingContext context) {
@@ -141,7 +196,9 @@ public class WebhookServer extends VertxPlatformHttpServer {
                 .end(IntakeErrors.body(error, List.of()));
     }
 
+    /** Not in {@code validate}, which must not take a port from a service running beside it. */
     @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "callhook.webhook.listen", havingValue = "true", matchIfMissing = true)
     static class Setup {
 
         // No inferred close() at Spring's shutdown: Camel stops the listener after the requests in flight

@@ -15,9 +15,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * {@code java -jar callhook.jar validate [routes-dir]}: the check an operator runs before deploying an
- * edit. Starts the beans the routes call (no web server, no routes, an in-memory database so a running
- * service's files are not touched), validates the folder and exits 0 when it is whole, 1 when not, 2 when
- * the check itself could not run.
+ * edit. Starts the beans the routes call (no web server nor webhook listener, no routes, an in-memory
+ * database so a running service's files are not touched), validates the folder and exits 0 when it is whole,
+ * 1 when not, 2 when the check itself could not run.
  */
 public final class ValidateCommand {
 
@@ -45,6 +45,9 @@ public final class ValidateCommand {
                         base,
                         "callhook.routes.reload-interval",
                         "0",
+                        // no webhook listener: the service running beside it has the port
+                        "callhook.webhook.listen",
+                        "false",
                         "spring.datasource.url",
                         "jdbc:h2:mem:callhook-validate",
                         "spring.datasource.username",

@@ -2,6 +2,7 @@ package io.callhook.slack;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
@@ -14,15 +15,20 @@ import org.springframework.stereotype.Component;
 /**
  * Turns an event into the data a Slack template sees, and the rendered template into the message
  * camel-slack posts. Every value is escaped for mrkdwn ({@code & < >}, so payload text cannot ping a
- * channel or hide a link) and for a JSON string, so a template stays safe whatever it puts where.
+ * channel or hide a link) and for a JSON string, so a template stays safe whatever it puts where. A value
+ * that is one line in a message (a name, a number) stays one line: its line breaks become spaces, so it
+ * cannot add lines that look like the message's own. Values are cut after escaping, and the rendered
+ * message is fitted to Slack's limits ({@link BlockKitLimits}).
  */
 @Component("slackMessages")
 public class SlackMessages {
 
-    /** Slack refuses a section over 3,000 characters and a field over 2,000 (then the send fails for good). */
+    /** The summary, escaped: well inside a section's 3,000 characters with the template's own words. */
     static final int MAX_LONG_TEXT = 2500;
 
     static final int MAX_SHORT_TEXT = 300;
+
+    private static final Pattern LINE_BREAKS = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029\\u0085]+");
 
     private static final Gson SLACK_JSON = GsonFactory.createSnakeCase();
 
@@ -50,7 +56,7 @@ public class SlackMessages {
         put(model, "duration", call.duration(), MAX_SHORT_TEXT);
         put(model, "sentiment", call.sentiment(), MAX_SHORT_TEXT);
         put(model, "disconnectionReason", call.disconnectionReason(), MAX_SHORT_TEXT);
-        put(model, "summary", call.summary(), MAX_LONG_TEXT);
+        putLines(model, "summary", call.summary(), MAX_LONG_TEXT);
         put(model, "tokenCost", call.tokenCost(), MAX_SHORT_TEXT);
         put(model, "startedAt", call.startedAt(), MAX_SHORT_TEXT);
         put(model, "endedAt", call.endedAt(), MAX_SHORT_TEXT);
@@ -64,7 +70,7 @@ public class SlackMessages {
             if (message == null || (message.getText() == null && message.getBlocks() == null)) {
                 throw new IllegalArgumentException("Slack template rendered no \"text\" and no \"blocks\"");
             }
-            return message;
+            return BlockKitLimits.fit(message);
         } catch (JsonParseException e) {
             throw new IllegalArgumentException("Slack template did not render valid JSON: " + e.getMessage(), e);
         }
@@ -105,11 +111,15 @@ public class SlackMessages {
         return "•".repeat(Math.min(number.length() - 4, 8)) + number.substring(number.length() - 4);
     }
 
+    /** A one-line value: control characters and line breaks become a space. */
     private static void put(Map<String, String> model, String key, String value, int maxLength) {
         String text = value == null ? CallFacts.NONE : value;
-        if (text.length() > maxLength) {
-            text = text.substring(0, maxLength - 1) + "…";
-        }
-        model.put(key, jsonString(mrkdwn(text)));
+        putLines(model, key, LINE_BREAKS.matcher(text).replaceAll(" "), maxLength);
+    }
+
+    /** Escaped for mrkdwn first, then cut: an escape makes text longer (& is 5 characters). */
+    private static void putLines(Map<String, String> model, String key, String value, int maxLength) {
+        String text = value == null ? CallFacts.NONE : value;
+        model.put(key, jsonString(BlockKitLimits.cut(mrkdwn(text), maxLength)));
     }
 }

@@ -21,12 +21,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
 import io.callhook.db.InstanceId;
+import io.callhook.testing.Databases;
 import io.callhook.testing.Samples;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -211,17 +211,9 @@ class AuditJournalTest {
     }
 
     JdbcDataSource database() {
-        JdbcDataSource database = new JdbcDataSource();
         // H2's own background write held off, and the database kept open between connections as a pool would
         // (closing it writes everything): whatever is not journaled is lost by a crash
-        database.setURL("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=3600000;DB_CLOSE_DELAY=-1");
-        database.setUser("sa");
-        Flyway.configure()
-                .dataSource(database)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        return database;
+        return Databases.migrated("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=3600000;DB_CLOSE_DELAY=-1");
     }
 
     AuditLog start(JdbcDataSource database, Duration sealEvery) {

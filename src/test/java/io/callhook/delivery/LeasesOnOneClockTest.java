@@ -12,11 +12,11 @@ import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
 import io.callhook.db.InstanceId;
 import io.callhook.metrics.CallhookMetrics;
+import io.callhook.testing.Databases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LeasesOnOneClockTest {
 
-    final JdbcDataSource database = database();
+    final JdbcDataSource database = Databases.h2("leases");
     final JdbcTemplate jdbc = new JdbcTemplate(database);
     final DeliveryProperties properties = new DeliveryProperties(Duration.ofSeconds(90), Duration.ofSeconds(30));
 
@@ -105,17 +105,5 @@ class LeasesOnOneClockTest {
         exchange.setVariable("channels", "slack");
         exchange.getMessage().setBody(Map.of());
         return exchange;
-    }
-
-    static JdbcDataSource database() {
-        JdbcDataSource database = new JdbcDataSource();
-        database.setURL("jdbc:h2:mem:leases-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
-        database.setUser("sa");
-        Flyway.configure()
-                .dataSource(database)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        return database;
     }
 }

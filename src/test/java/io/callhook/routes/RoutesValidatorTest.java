@@ -120,6 +120,25 @@ class RoutesValidatorTest {
         assertThat(only().toString()).contains("slack-successful.json.ftl").contains("valid JSON");
     }
 
+    /** A template cannot create Java objects (?new: Execute runs a shell command) nor call Java methods (?api). */
+    @Test
+    void templatesCannotRunJava() throws IOException {
+        copyRoutes();
+        edit(
+                "templates/email-subject.txt.ftl",
+                "${body.agentName}",
+                "<#assign run = \"freemarker.template.utility.Execute\"?new()>${run(\"id\")}");
+        edit("templates/email-summary.txt.ftl", "${body.agentName}", "${body?api.getClass()}");
+
+        assertThat(validator.validate(dir).problems())
+                .extracting(Problem::toString)
+                .anySatisfy(p -> assertThat(p)
+                        .contains("email-subject.txt.ftl", "does not render")
+                        .containsIgnoringCase("not allowed"))
+                .anySatisfy(p -> assertThat(p).contains("email-summary.txt.ftl", "does not render", "api"))
+                .noneSatisfy(p -> assertThat(p).contains("uid="));
+    }
+
     Problem only() {
         Report report = validator.validate(dir);
         assertThat(report.problems()).hasSize(1);

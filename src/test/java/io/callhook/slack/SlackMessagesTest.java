@@ -22,46 +22,90 @@ class SlackMessagesTest {
 
     @Test
     void modelValuesAreSafeInsideAJsonStringWhateverTheyContain() throws Exception {
-        Map<String, String> model = messages.model(Map.of(
-                "id",
-                "d-1",
-                "event",
-                "call.ended",
-                "data",
-                Map.of("customerName", "Eve \"quoted\" \\ <b>\n\u0001 \u2028 ok", "duration", 240)));
+        Map<String, String> model = messages.model(call(Map.of(
+                "customerName",
+                "Eve \"quoted\" \\ <b>",
+                "summary",
+                "line one\n\u0001 \u2028 line two",
+                "duration",
+                240)));
 
-        String json = "{\"text\": \"" + model.get("customerName") + "\"}";
+        String json =
+                "{\"name\": \"" + model.get("customerName") + "\", \"summary\": \"" + model.get("summary") + "\"}";
 
-        assertThat(new ObjectMapper().readTree(json).get("text").asText())
-                .isEqualTo("Eve \"quoted\" \\ &lt;b&gt;\n\u0001 \u2028 ok");
+        assertThat(new ObjectMapper().readTree(json).get("name").asText()).isEqualTo("Eve \"quoted\" \\ &lt;b&gt;");
+        assertThat(new ObjectMapper().readTree(json).get("summary").asText())
+                .isEqualTo("line one\n\u0001 \u2028 line two");
         assertThat(model).containsEntry("duration", "4m 0s").containsEntry("outcome", "unknown");
     }
 
+    /** A name cannot forge lines of the message ("*Agent*" on a line of its own, as the template writes it). */
     @Test
-    void longTextIsCutBelowSlacksLimits() {
-        Map<String, String> model = messages.model(Map.of(
-                "id",
-                "d-1",
-                "event",
-                "call.ended",
-                "data",
-                Map.of("summary", "s".repeat(10_000), "agentName", "a".repeat(5_000))));
+    void oneLineValuesStayOnOneLine() {
+        Map<String, String> model = messages.model(
+                call(Map.of("customerName", "Eve\n*Agent*\r\nMallory\u2028x", "agentName", "Bob\tSmith")));
 
-        assertThat(model.get("summary")).hasSize(SlackMessages.MAX_LONG_TEXT).endsWith("…");
-        assertThat(model.get("agentName")).hasSize(SlackMessages.MAX_SHORT_TEXT);
+        assertThat(model.get("customerName")).isEqualTo("Eve *Agent* Mallory x");
+        assertThat(model.get("agentName")).isEqualTo("Bob Smith");
+    }
+
+    /** Cut after escaping: 2,500 ampersands are 12,500 characters once escaped, and never cut mid-escape. */
+    @Test
+    void longTextIsCutAfterEscapingBelowSlacksLimits() {
+        Map<String, String> model =
+                messages.model(call(Map.of("summary", "&".repeat(2_500), "agentName", "<".repeat(5_000))));
+
+        assertThat(model.get("summary"))
+                .hasSizeLessThanOrEqualTo(SlackMessages.MAX_LONG_TEXT)
+                .endsWith("&amp;…");
+        assertThat(model.get("agentName"))
+                .hasSizeLessThanOrEqualTo(SlackMessages.MAX_SHORT_TEXT)
+                .endsWith("&lt;…");
+    }
+
+    /** Whatever a template renders, what goes to Slack is within its published limits. */
+    @Test
+    void aRenderedMessageIsFittedToBlockKitLimits() {
+        StringBuilder blocks = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            blocks.append("{\"type\": \"section\", \"text\": {\"type\": \"mrkdwn\", \"text\": \"")
+                    .append("x".repeat(5_000))
+                    .append("\"}},");
+        }
+        Message message = messages.message("{\"text\": \"" + "t".repeat(50_000) + "\", \"blocks\": ["
+                + blocks.substring(0, blocks.length() - 1) + "]}");
+
+        assertThat(message.getText()).hasSize(BlockKitLimits.MESSAGE_TEXT);
+        assertThat(message.getBlocks()).hasSize(BlockKitLimits.BLOCKS);
+        assertThat(((com.slack.api.model.block.SectionBlock) message.getBlocks().get(0))
+                        .getText()
+                        .getText())
+                .hasSize(BlockKitLimits.SECTION_TEXT)
+                .endsWith("…");
+    }
+
+    @Test
+    void headersAndFieldsAreCutToTheirOwnLimits() {
+        String fields = String.join(
+                ",",
+                java.util.Collections.nCopies(12, "{\"type\": \"mrkdwn\", \"text\": \"" + "f".repeat(3_000) + "\"}"));
+        Message message = messages.message("{\"blocks\": [{\"type\": \"header\", \"text\": {\"type\": \"plain_text\","
+                + " \"text\": \"" + "h".repeat(300) + "\"}}, {\"type\": \"section\", \"fields\": [" + fields + "]}]}");
+
+        var header = (com.slack.api.model.block.HeaderBlock) message.getBlocks().get(0);
+        var section =
+                (com.slack.api.model.block.SectionBlock) message.getBlocks().get(1);
+        assertThat(header.getText().getText()).hasSize(BlockKitLimits.HEADER_TEXT);
+        assertThat(section.getFields()).hasSize(BlockKitLimits.SECTION_FIELDS);
+        assertThat(section.getFields().get(0).getText()).hasSize(BlockKitLimits.FIELD_TEXT);
     }
 
     @Test
     void phoneNumbersAreMaskedWhenAsked() {
         SlackMessages masking = new SlackMessages(new SlackProperties(null, null, true, Duration.ofSeconds(1), 3));
 
-        Map<String, String> model = masking.model(Map.of(
-                "id",
-                "d",
-                "event",
-                "call.ended",
-                "data",
-                Map.of("customerPhone", "+1234567890", "fromNumber", "+0987654321")));
+        Map<String, String> model =
+                masking.model(call(Map.of("customerPhone", "+1234567890", "fromNumber", "+0987654321")));
 
         assertThat(model).containsEntry("customerPhone", "•••••••7890").containsEntry("fromNumber", "•••••••4321");
     }
@@ -84,5 +128,10 @@ class SlackMessagesTest {
         assertThatThrownBy(() -> messages.message("{}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no \"text\" and no \"blocks\"");
+    }
+
+    /** A call.ended envelope with this {@code data}. */
+    static Map<String, Object> call(Map<String, Object> data) {
+        return Map.of("id", "d-1", "event", "call.ended", "data", data);
     }
 }

@@ -64,6 +64,36 @@ public final class Http {
         return send(request.build());
     }
 
+    /** A raw answer: status code and everything after the headers. */
+    public record Raw(int status, String body) {}
+
+    /**
+     * The request exactly as written, on a socket of its own: for request targets that a client library would
+     * normalize or refuse ({@code /%61pi}, {@code /api;x}, {@code //api}, {@code /./}, {@code /../}).
+     */
+    public static Raw raw(int port, String method, String target, Map<String, String> headers) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            StringBuilder request = new StringBuilder(method + " " + target + " HTTP/1.1\r\n")
+                    .append("Host: 127.0.0.1:")
+                    .append(port)
+                    .append("\r\nConnection: close\r\n");
+            headers.forEach((name, value) ->
+                    request.append(name).append(": ").append(value).append("\r\n"));
+            if (method.equals("POST")) {
+                request.append("Content-Length: 0\r\n");
+            }
+            request.append("\r\n");
+            socket.getOutputStream().write(request.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int status = Integer.parseInt(answer.substring(9, 12));
+            int body = answer.indexOf("\r\n\r\n");
+            return new Raw(status, body < 0 ? "" : answer.substring(body + 4));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static HttpResponse<String> send(HttpRequest request) {
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());

@@ -27,6 +27,7 @@ public final class JarProcess implements AutoCloseable {
     private final int port;
     private final int webhookPort;
     private final Path log;
+    private List<String> jvm = List.of("-Xmx256m");
     private Process process;
 
     public JarProcess(Path workDir, Map<String, String> environment) {
@@ -41,12 +42,22 @@ public final class JarProcess implements AutoCloseable {
         this.log = workDir.resolve("callhook.log");
     }
 
+    /** JVM options instead of the default {@code -Xmx256m}, e.g. the launch script's heap. Before start. */
+    public JarProcess jvm(String... options) {
+        this.jvm = List.of(options);
+        return this;
+    }
+
     /**
      * The same instance started again (a restart after a crash): same working directory, configuration and
      * ports, so the same instance id (host and webhook port). Not started yet.
      */
     public JarProcess again() {
-        return new JarProcess(workDir, environment, port, webhookPort);
+        return new JarProcess(workDir, environment, port, webhookPort).jvm(jvm.toArray(String[]::new));
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
     }
 
     public static Path jar() {
@@ -62,9 +73,10 @@ public final class JarProcess implements AutoCloseable {
 
     /** Starts the jar and waits until readiness is UP. */
     public JarProcess start() {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvm);
+        command.addAll(List.of(
                 "-jar",
                 jar().toString(),
                 "--server.port=" + port,
@@ -104,6 +116,10 @@ public final class JarProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    public int webhookPort() {
+        return webhookPort;
     }
 
     public long pid() {

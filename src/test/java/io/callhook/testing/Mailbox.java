@@ -26,6 +26,19 @@ public final class Mailbox {
                 .toList();
     }
 
+    /** Every copy received whose subject contains {@code words}. */
+    public List<MimeMessage> withSubject(String words) {
+        return Arrays.stream(smtp.getReceivedMessages())
+                .filter(m -> {
+                    try {
+                        return m.getSubject() != null && m.getSubject().contains(words);
+                    } catch (MessagingException e) {
+                        return false;
+                    }
+                })
+                .toList();
+    }
+
     public static String text(MimeMessage message) {
         return part(message, "text/plain");
     }

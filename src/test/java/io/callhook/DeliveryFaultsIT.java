@@ -147,10 +147,10 @@ class DeliveryFaultsIT {
 
         http.postJson("/webhook", call.json());
 
-        awaitStatus(call.id(), "slack", "FAILED");
-        Map<String, Object> slackDelivery = delivery(call.id(), "slack");
+        awaitStatus(call.id(), "slack-alerts", "FAILED");
+        Map<String, Object> slackDelivery = delivery(call.id(), "slack-alerts");
         assertThat(slackDelivery).containsEntry("attempts", 1);
-        assertThat((String) slackDelivery.get("last_error")).contains("code=404", "no_service");
+        assertThat((String) slackDelivery.get("last_error")).isEqualTo("HTTP 404 from slack-alerts: no_service");
         await().during(Duration.ofSeconds(2))
                 .atMost(Duration.ofSeconds(3))
                 .untilAsserted(() ->

@@ -39,8 +39,10 @@ class JarRunIT {
             assertThat(first.body()).isEqualTo("{\"received\":true}");
             assertThat(callhook.log())
                     .contains("using the routes packaged in the jar")
-                    .contains("Slack is off: CALLHOOK_SLACK_WEBHOOK_URL is not set")
-                    .contains("Email is off: CALLHOOK_MAIL_HOST is not set");
+                    .contains(
+                            "Destination slack is off: callhook.slack.webhook-url (CALLHOOK_SLACK_WEBHOOK_URL) is not set;"
+                                    + " its deliveries are recorded SKIPPED")
+                    .contains("Destination email is off: callhook.mail.host (CALLHOOK_MAIL_HOST) is not set");
             callhook.stop();
         }
         assertThat(Files.isDirectory(workDir.resolve("data")))

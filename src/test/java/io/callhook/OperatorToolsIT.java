@@ -5,6 +5,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,7 @@ import java.util.stream.Stream;
 
 import io.callhook.testing.JarProcess;
 import io.callhook.testing.RoutesFolder;
+import io.callhook.testing.Samples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,8 +36,8 @@ class OperatorToolsIT {
     @Test
     void validateNamesEachBrokenFileWithLineAndReasonAndExitsNonZero() throws Exception {
         Path routes = RoutesFolder.copyTo(workDir.resolve("routes"));
-        Path slack = routes.resolve("slack.camel.yaml");
-        Files.writeString(slack, Files.readString(slack).replace("- setBody:", "- setBodyy:"));
+        Path teams = routes.resolve("teams.camel.yaml");
+        Files.writeString(teams, Files.readString(teams).replace("- name: pace", "- name: paces"));
         Path routing = routes.resolve("call-routing.camel.yaml");
         Files.writeString(routing, Files.readString(routing).replace("ref: deliveries", "ref: deliverys"));
         Path template = routes.resolve("templates/email-subject.txt.ftl");
@@ -45,11 +47,11 @@ class OperatorToolsIT {
 
         assertThat(result.exit()).isEqualTo(1);
         assertThat(result.output())
-                .containsPattern("slack.camel.yaml:\\d+: .*Unknown node id: setBodyy")
+                .containsPattern("teams.camel.yaml:\\d+: unknown parameter 'paces' of route template 'channel'")
                 .containsPattern("call-routing.camel.yaml:\\d+: no bean named 'deliverys'")
                 .containsPattern("email-subject.txt.ftl:\\d+: does not render")
                 .contains("INVALID: ")
-                .contains("3 problem(s)");
+                .contains("4 problem(s)");
     }
 
     @Test
@@ -114,8 +116,7 @@ class OperatorToolsIT {
 
     static int acceptsACall(JarProcess callhook) {
         return callhook.http()
-                .postJson(
-                        "/webhook", io.callhook.testing.Samples.of("call-ended").json())
+                .postJson("/webhook", Samples.of("call-ended").json())
                 .statusCode();
     }
 
@@ -132,13 +133,18 @@ class OperatorToolsIT {
     }
 
     Result validate(Path routes, Map<String, String> environment) throws Exception {
-        Path log = workDir.resolve("validate.log");
-        ProcessBuilder builder = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-jar",
-                        JarProcess.jar().toString(),
-                        "validate",
-                        routes.toString())
+        return command(List.of("validate", routes.toString()), environment);
+    }
+
+    /** The jar run as {@code java -jar callhook.jar <arguments>} in the working directory. */
+    Result command(List<String> arguments, Map<String, String> environment) throws Exception {
+        Path log = workDir.resolve(arguments.get(0) + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JarProcess.jar().toString()));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());

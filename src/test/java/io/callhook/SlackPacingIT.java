@@ -120,7 +120,10 @@ class SlackPacingIT {
         int acceptedAtEdit = limit.accepted();
 
         long editedAt = System.nanoTime();
-        RoutesFolder.edit(ROUTES.resolve("slack.camel.yaml"), "concurrentConsumers: 4", "concurrentConsumers: 3");
+        RoutesFolder.edit(
+                ROUTES.resolve("slack.camel.yaml"),
+                "    routeId: slack\n    parameters:\n",
+                "    routeId: slack\n    parameters:\n      - name: consumers\n        value: \"3\"\n");
         await().atMost(Duration.ofSeconds(15)).until(() -> output.getOut().contains("Applied the edit of"));
         Duration applied = Duration.ofNanos(System.nanoTime() - editedAt);
         // posts go on after the edit

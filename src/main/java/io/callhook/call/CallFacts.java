@@ -1,6 +1,7 @@
 package io.callhook.call;
 
 import java.math.BigDecimal;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -64,6 +65,33 @@ public record CallFacts(
                         : NONE,
                 orNone(data.get("startedAt")),
                 orNone(data.get("endedAt")));
+    }
+
+    /**
+     * The facts a template sees, by the names it uses ({@code ${body.customerName}} …), in a stable order;
+     * the transcript is not among them (a channel adds it only when asked to). A value may be null.
+     */
+    public Map<String, String> fields() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("deliveryId", deliveryId);
+        fields.put("event", event);
+        fields.put("callId", callId);
+        fields.put("outcome", outcome);
+        fields.put("outcomeTitle", outcomeTitle);
+        fields.put("customerName", customerName);
+        fields.put("customerPhone", customerPhone);
+        fields.put("fromNumber", fromNumber);
+        fields.put("agentName", agentName);
+        fields.put("direction", direction);
+        fields.put("status", status);
+        fields.put("duration", duration);
+        fields.put("sentiment", sentiment);
+        fields.put("disconnectionReason", disconnectionReason);
+        fields.put("summary", summary);
+        fields.put("tokenCost", tokenCost);
+        fields.put("startedAt", startedAt);
+        fields.put("endedAt", endedAt);
+        return fields;
     }
 
     /** The envelope's {@code data} object, empty when it has none. */

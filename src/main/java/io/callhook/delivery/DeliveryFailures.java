@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 
+import io.callhook.destination.SendFailed;
 import org.apache.camel.Exchange;
 import org.apache.camel.util.ObjectHelper;
 import org.springframework.dao.TransientDataAccessException;
@@ -32,9 +33,13 @@ public class DeliveryFailures {
         return failure != null && isTransient(failure);
     }
 
-    boolean isTransient(Throwable failure) {
+    public boolean isTransient(Throwable failure) {
         if (causedBy(failure, LeaseLost.class)) {
             return false;
+        }
+        SendFailed sendFailed = ObjectHelper.getException(SendFailed.class, failure);
+        if (sendFailed != null) {
+            return sendFailed.retryable();
         }
         for (FailureKind kind : kinds) {
             Optional<Boolean> verdict = kind.isTransient(failure);

@@ -12,16 +12,19 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
 import io.callhook.db.InstanceId;
+import io.callhook.destination.SendFailed;
 import io.callhook.metrics.CallhookMetrics;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.ExchangeHelper;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
@@ -91,7 +94,7 @@ public class DeliveryLedger {
     private final CallhookMetrics metrics;
     private final TransactionTemplate transaction;
     private final DeliveryProperties properties;
-    private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
+    private final Channels destinations;
     private final Database database;
     private final DatabaseClock clock;
     private final String instance;
@@ -101,7 +104,7 @@ public class DeliveryLedger {
             JdbcTemplate jdbc,
             TransactionTemplate transaction,
             DeliveryProperties properties,
-            List<DeliveryChannel> channels,
+            Channels destinations,
             CallhookMetrics metrics,
             Database database,
             DatabaseClock clock,
@@ -113,39 +116,34 @@ public class DeliveryLedger {
         this.properties = properties;
         this.clock = clock;
         this.instance = instance.id();
-        channels.forEach(channel -> this.channels.put(channel.name(), channel));
+        this.destinations = destinations;
     }
 
     /**
-     * Records the routing table's decision for the event on the exchange (variable {@code deliveryId};
-     * variable {@code channels}, the chosen channel names, comma-separated), marks the event dispatched and
-     * claims its PENDING deliveries that nobody holds. Leaves in variable {@code sendTo} the {@code direct:}
-     * endpoints of the claimed channels, for a recipient list, and their claim tokens in variable
-     * {@code leases} (channel → token). A claim that the dispatch does not hand to a channel's outbox (the
-     * recipient list fails, a channel route forgets it) is freed when the dispatch ends.
+     * Records the routing table's decision for the event on the exchange (property {@code deliveryId};
+     * variable {@code channels}, the chosen destinations' names, comma-separated), marks the event dispatched
+     * and claims its PENDING deliveries that nobody holds. Every chosen destination gets a row, SKIPPED with
+     * the reason when it is off (a setting it requires is unset, or no destination has that name); every
+     * destination that is on but was not chosen gets a SKIPPED row too, so an event shows where it did not
+     * go and why. Leaves the claims' tokens in variable {@code leases} (channel → token), for
+     * {@link #handOver}. A claim that the dispatch does not hand to an outbox is freed when the dispatch ends.
      */
     public void plan(Exchange exchange) {
         String deliveryId = exchange.getProperty("deliveryId", String.class);
-        Set<String> chosen = names(exchange.getVariable("channels", String.class));
-        Set<String> all = new LinkedHashSet<>(channels.keySet());
-        all.addAll(chosen);
-
+        Map<String, Optional<String>> decided =
+                decide(exchange.getVariable("channels", String.class), destinations.names(), destinations::offReason);
+        Set<String> all = decided.keySet();
         // channel → why it is skipped; no entry for a channel that is owed
         Map<String, String> skipped = new LinkedHashMap<>();
-        for (String name : all) {
-            DeliveryChannel channel = channels.get(name);
-            if (!chosen.contains(name)) {
-                skipped.put(name, "not chosen by the routes");
-            } else if (channel != null) {
-                channel.offReason(exchange).ifPresent(reason -> skipped.put(name, reason));
-            }
-        }
+        decided.forEach((name, reason) -> reason.ifPresent(why -> skipped.put(name, why)));
 
         OffsetDateTime now = clock.now();
         List<String> newlySkipped = new ArrayList<>();
         Map<String, String> leases;
         try {
-            leases = transaction.execute(status -> recordFirst(deliveryId, all, skipped, now));
+            leases = all.isEmpty()
+                    ? recordNone(deliveryId)
+                    : transaction.execute(status -> recordFirst(deliveryId, all, skipped, now));
             skipped.keySet().forEach(newlySkipped::add);
         } catch (DuplicateKeyException alreadyRecorded) {
             // dispatched before (recovery, a replay, another instance): complete what is missing, claim what is free
@@ -169,8 +167,37 @@ public class DeliveryLedger {
         newlySkipped.forEach(name -> metrics.delivery(name, SKIPPED));
         log.info("Delivery {} dispatched: sending {}, skipped {}", deliveryId, held.keySet(), skipped);
         exchange.setVariable("leases", held);
-        exchange.setVariable(
-                "sendTo", held.keySet().stream().map(name -> "direct:" + name).collect(Collectors.joining(",")));
+    }
+
+    /**
+     * Hands each claimed send (variable {@code leases}) to its destination's outbox, a copy of the event
+     * apiece; a send the outbox cannot take within a second (it is full) gives its claim back, and recovery
+     * queues it again later.
+     */
+    public void handOver(Exchange exchange) {
+        Map<?, ?> leases = exchange.getVariable("leases", Map.class);
+        if (leases == null) {
+            return;
+        }
+        String deliveryId = exchange.getProperty("deliveryId", String.class);
+        leases.forEach((channel, token) -> {
+            Exchange send = ExchangeHelper.createCopy(exchange, false);
+            send.setVariable("channel", channel);
+            if (destinations.queue(channel.toString(), send)) {
+                claims.queued(token.toString());
+            } else {
+                abandon(deliveryId, channel.toString(), token.toString(), "its outbox is full");
+            }
+        });
+    }
+
+    /** An event no destination is chosen for, nor on: nothing to record but that it was dispatched. */
+    private Map<String, String> recordNone(String deliveryId) {
+        transaction.executeWithoutResult(status -> {
+            relaxCommit();
+            jdbc.update(DISPATCHED, deliveryId);
+        });
+        return Map.of();
     }
 
     /**
@@ -258,11 +285,6 @@ public class DeliveryLedger {
         }
     }
 
-    /** The channel's outbox took the send (variables {@code channel}, {@code leases}): its claim is renewed. */
-    public void queued(Exchange exchange) {
-        claims.queued(token(exchange));
-    }
-
     /**
      * An outbox consumer took the send: from here until this exchange ends, the claim is this exchange's.
      * If the exchange ends without the send being recorded SENT or FAILED (its route was stopped under it,
@@ -326,11 +348,6 @@ public class DeliveryLedger {
             return;
         }
         finish(exchange, FAILED, failure == null ? "unknown failure" : describe(failure));
-    }
-
-    /** The claimed send could not even be queued (a full outbox): free the claim, recovery queues it later. */
-    public void release(Exchange exchange) {
-        giveBack(exchange, "its outbox is full");
     }
 
     /** A queued send that will not be sent here ({@code why}): its claim is freed for recovery. */
@@ -488,8 +505,12 @@ public class DeliveryLedger {
                         || ObjectHelper.getException(RejectedExecutionException.class, failure) != null);
     }
 
-    static String describe(Throwable failure) {
-        String text = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+    String describe(Throwable failure) {
+        // a destination's verdict says what happened in its own words; another failure is named by its type
+        String text = destinations.mask(
+                failure instanceof SendFailed
+                        ? failure.getMessage()
+                        : failure.getClass().getSimpleName() + ": " + failure.getMessage());
         return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH - 1) + "…";
     }
 
@@ -505,6 +526,26 @@ public class DeliveryLedger {
         Map<?, ?> leases = exchange.getVariable("leases", Map.class);
         Object token = leases == null ? null : leases.get(channel(exchange));
         return token == null ? "" : token.toString();
+    }
+
+    /**
+     * What becomes of an event's deliveries, given the routing table's {@code channels} (comma-separated):
+     * each chosen destination, then each other one that is on, with why it is skipped (off, unknown or not
+     * chosen) or empty when it is owed. What {@link #plan} records and {@code preview} shows.
+     */
+    public static Map<String, Optional<String>> decide(
+            String channels, Set<String> declared, Function<String, Optional<String>> offReason) {
+        Map<String, Optional<String>> decided = new LinkedHashMap<>();
+        Set<String> chosen = names(channels);
+        for (String name : chosen) {
+            decided.put(name, offReason.apply(name));
+        }
+        for (String name : declared) {
+            if (!chosen.contains(name) && offReason.apply(name).isEmpty()) {
+                decided.put(name, Optional.of("not chosen by the routes"));
+            }
+        }
+        return decided;
     }
 
     private static Set<String> names(String list) {

@@ -1,32 +1,23 @@
 package io.callhook.mail;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 
 import io.callhook.call.CallFacts;
-import io.callhook.delivery.DeliveryChannel;
 import org.apache.camel.Body;
-import org.apache.camel.Exchange;
 import org.apache.camel.Variable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.web.util.HtmlUtils;
 
 /**
- * The summary email channel: the data its templates see and the one mail header built from payload
+ * The summary email: the data its templates see and the one mail header built from payload
  * text (the subject), cleaned so it can neither add a header nor a recipient.
  */
 @Component("summaryMail")
-public class SummaryMail implements DeliveryChannel {
+public class SummaryMail {
 
     static final int MAX_SUBJECT_LENGTH = 200;
-    private static final Logger log = LoggerFactory.getLogger(SummaryMail.class);
 
     private final MailProperties properties;
 
@@ -36,16 +27,6 @@ public class SummaryMail implements DeliveryChannel {
             requireAddresses("CALLHOOK_MAIL_FROM", properties.from());
             requireAddresses("CALLHOOK_MAIL_TO", properties.to());
         }
-    }
-
-    @Override
-    public String name() {
-        return "email";
-    }
-
-    @Override
-    public Optional<String> offReason(Exchange dispatch) {
-        return properties.enabled() ? Optional.empty() : Optional.of("email is not configured");
     }
 
     /** Data for the plain-text templates (subject and text part): the values as sent. */
@@ -65,34 +46,9 @@ public class SummaryMail implements DeliveryChannel {
         return line.length() <= MAX_SUBJECT_LENGTH ? line : line.substring(0, MAX_SUBJECT_LENGTH - 1) + "…";
     }
 
-    @EventListener(ApplicationReadyEvent.class)
-    void reportOff() {
-        if (!properties.enabled()) {
-            log.warn("Email is off: CALLHOOK_MAIL_HOST is not set; email deliveries are recorded as SKIPPED");
-        }
-    }
-
     private Map<String, String> model(Map<String, Object> envelope, boolean html) {
         CallFacts call = CallFacts.of(envelope);
-        Map<String, String> model = new LinkedHashMap<>();
-        model.put("deliveryId", call.deliveryId());
-        model.put("event", call.event());
-        model.put("callId", call.callId());
-        model.put("outcome", call.outcome());
-        model.put("outcomeTitle", call.outcomeTitle());
-        model.put("customerName", call.customerName());
-        model.put("customerPhone", call.customerPhone());
-        model.put("fromNumber", call.fromNumber());
-        model.put("agentName", call.agentName());
-        model.put("direction", call.direction());
-        model.put("status", call.status());
-        model.put("duration", call.duration());
-        model.put("sentiment", call.sentiment());
-        model.put("disconnectionReason", call.disconnectionReason());
-        model.put("summary", call.summary());
-        model.put("tokenCost", call.tokenCost());
-        model.put("startedAt", call.startedAt());
-        model.put("endedAt", call.endedAt());
+        Map<String, String> model = call.fields();
         if (properties.includeTranscript() && call.transcript() != null) {
             model.put("transcript", call.transcript());
         }

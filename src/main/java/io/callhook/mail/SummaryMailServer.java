@@ -11,7 +11,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The SMTP account of the summary email as a Camel component, {@code summary-mail}: routes send with
- * {@code summary-mail:summary}, and the server, credentials and addresses come from
+ * {@code summary-mail:<host>}, and the port, credentials and addresses come from
  * {@code CALLHOOK_MAIL_*} without ever appearing in an endpoint URI or a log line.
  */
 @Configuration(proxyBeanMethods = false)

@@ -3,8 +3,10 @@ package io.callhook.routes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +21,8 @@ import io.callhook.routes.RoutesValidator.Report;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
+import org.apache.camel.RouteConfigurationsBuilder;
+import org.apache.camel.RoutesBuilder;
 import org.apache.camel.component.seda.QueueReference;
 import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.spi.Resource;
@@ -164,11 +168,14 @@ class RoutesReloader {
         });
         Set<Path> deleted = new HashSet<>(applied.keySet());
         deleted.removeAll(current.keySet());
-        boolean configurationsChanged =
-                changed.stream().anyMatch(f -> !report.configurations().get(f).isEmpty())
-                        || deleted.stream().anyMatch(f -> applied.get(f).contains("routeConfiguration"));
-        if (configurationsChanged) {
-            // every route is built with its route configuration: rebuild them all
+        boolean sharedChanged = changed.stream()
+                        .anyMatch(f -> !report.configurations().get(f).isEmpty()
+                                || !report.routeTemplates().get(f).isEmpty())
+                || deleted.stream()
+                        .anyMatch(f -> applied.get(f).contains("routeConfiguration")
+                                || applied.get(f).contains("routeTemplate"));
+        if (sharedChanged) {
+            // every route is built with its route configuration, every destination from its template: rebuild all
             changed.addAll(current.keySet());
         }
 
@@ -183,7 +190,7 @@ class RoutesReloader {
         Map<String, Queued> queued = queuedSends(replaced);
         try {
             removeRoutes(replaced);
-            Set<String> updated = PluginHelper.getRoutesLoader(camel).updateRoutes(resources(current, changed));
+            Set<String> updated = load(resources(current, changed));
             applied = current;
             appliedRouteIds = newIds;
             lastRejected = Map.of();
@@ -215,7 +222,7 @@ class RoutesReloader {
             changed.forEach(file -> partlyApplied.addAll(newIds.getOrDefault(file, List.of())));
             previous.forEach(file -> partlyApplied.addAll(appliedRouteIds.getOrDefault(file, List.of())));
             removeRoutes(partlyApplied);
-            PluginHelper.getRoutesLoader(camel).updateRoutes(resources(applied, previous));
+            load(resources(applied, previous));
         } catch (Exception e) {
             log.error("Could not put the previous routes back: {}. Restart the service.", RoutesValidator.describe(e));
         }
@@ -286,6 +293,39 @@ class RoutesReloader {
                 camel.removeRoute(id);
             }
         }
+    }
+
+    /**
+     * Loads the files' route configurations, route templates and routes, replacing those of the same ids,
+     * then creates their templated routes: Camel's own updateRoutes leaves templated routes out (a
+     * destination file would be read and never started). Returns the ids of the routes started.
+     */
+    private Set<String> load(List<Resource> resources) throws Exception {
+        Collection<RoutesBuilder> builders = PluginHelper.getRoutesLoader(camel).findRoutesBuilders(resources);
+        for (RoutesBuilder builder : builders) {
+            if (builder instanceof RouteConfigurationsBuilder configurations) {
+                configurations.updateRouteConfigurationsToCamelContext(camel);
+            }
+        }
+        Set<String> started = new LinkedHashSet<>();
+        for (RoutesBuilder builder : builders) {
+            started.addAll(builder.updateRoutesToCamelContext(camel));
+        }
+        // after every builder's templates are in: a destination's file may come before its template's
+        Set<String> before = ids(camel.getRoutes());
+        for (RoutesBuilder builder : builders) {
+            builder.addTemplatedRoutesToCamelContext(camel);
+        }
+        Set<String> templated = ids(camel.getRoutes());
+        templated.removeAll(before);
+        started.addAll(templated);
+        return started;
+    }
+
+    private static Set<String> ids(List<Route> routes) {
+        Set<String> ids = new LinkedHashSet<>();
+        routes.forEach(route -> ids.add(route.getRouteId()));
+        return ids;
     }
 
     private static List<Resource> resources(Map<Path, String> contents, Set<Path> files) {

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.callhook.destination.Destination;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Component;
 import org.apache.camel.Endpoint;
@@ -29,6 +30,8 @@ import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.RouteTemplateDefinition;
+import org.apache.camel.model.TemplatedRouteDefinition;
 import org.apache.camel.model.ToDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.model.language.MethodCallExpression;
@@ -56,20 +59,44 @@ public class RoutesValidator {
         }
     }
 
-    /** What a folder holds: the parsed routes and route configurations by file, and what is wrong. */
+    /**
+     * What a folder holds: the parsed routes, route configurations, route templates and templated routes by
+     * file, the destinations it declares, what is wrong, and notes (destinations that are off, and why).
+     */
     public record Report(
             Map<Path, List<RouteDefinition>> routes,
             Map<Path, List<RouteConfigurationDefinition>> configurations,
+            Map<Path, List<RouteTemplateDefinition>> routeTemplates,
+            Map<Path, List<TemplatedRouteDefinition>> templated,
             List<Problem> problems,
+            List<String> notes,
+            Map<String, Destination> destinations,
             int templates) {
 
         public boolean ok() {
             return problems.isEmpty();
         }
 
-        /** The ids of the routes each file defines. */
+        /** The ids of the routes each file defines, its templated routes' included. */
         public Map<Path, List<String>> routeIds() {
-            return ids(routes);
+            return ids(routes, templated);
+        }
+
+        /** How many routes the folder makes, templated ones included. */
+        public int routeCount() {
+            return routeIds().values().stream().mapToInt(List::size).sum();
+        }
+    }
+
+    /** One file's parsed contents. */
+    private record Parsed(
+            Map<Path, List<RouteDefinition>> routes,
+            Map<Path, List<RouteConfigurationDefinition>> configurations,
+            Map<Path, List<RouteTemplateDefinition>> routeTemplates,
+            Map<Path, List<TemplatedRouteDefinition>> templated) {
+
+        Parsed() {
+            this(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
         }
     }
 
@@ -77,16 +104,26 @@ public class RoutesValidator {
 
     private final CamelContext camel;
     private final TemplateCheck templates;
+    private final DestinationCheck destinations;
 
-    public RoutesValidator(CamelContext camel, TemplateCheck templates) {
+    public RoutesValidator(CamelContext camel, TemplateCheck templates, DestinationCheck destinations) {
         this.camel = camel;
         this.templates = templates;
+        this.destinations = destinations;
     }
 
     /** Checks every route file and template under {@code dir}. */
     public Report validate(Path dir) {
         if (!Files.isDirectory(dir)) {
-            return new Report(Map.of(), Map.of(), List.of(new Problem(dir, 0, "not a folder")), 0);
+            return new Report(
+                    Map.of(),
+                    Map.of(),
+                    Map.of(),
+                    Map.of(),
+                    List.of(new Problem(dir, 0, "not a folder")),
+                    List.of(),
+                    Map.of(),
+                    0);
         }
         return validate(dir, read(dir, ".camel.yaml"));
     }
@@ -97,29 +134,78 @@ public class RoutesValidator {
      */
     Report validate(Path dir, Map<Path, String> routeFiles) {
         List<Problem> problems = new ArrayList<>();
-        Map<Path, List<RouteDefinition>> routes = new LinkedHashMap<>();
-        Map<Path, List<RouteConfigurationDefinition>> configurations = new LinkedHashMap<>();
-        routeFiles.forEach((file, content) -> parse(file, content, routes, configurations, problems));
-        checkIds(routes, configurations, problems);
+        Parsed parsed = new Parsed();
+        routeFiles.forEach((file, content) -> parse(file, content, parsed, problems));
+        // a file that did not parse declares nothing: its destinations would be reported missing too
+        boolean allParsed = problems.isEmpty();
+        Map<Path, List<RouteDefinition>> routes = parsed.routes();
+        Map<Path, List<RouteConfigurationDefinition>> configurations = parsed.configurations();
+        checkIds(routes, parsed.templated(), routeFiles, configurations, problems);
         Set<String> configurationIds = new HashSet<>();
         configurations.values().forEach(list -> list.forEach(c -> configurationIds.add(c.getId())));
         routes.forEach((file, list) -> list.forEach(route -> checkRoute(file, route, configurationIds, problems)));
         configurations.forEach((file, list) -> list.forEach(c -> checkConfiguration(file, c, problems)));
-        int rendered = templates.check(dir.resolve("templates"), problems);
-        return new Report(routes, configurations, problems, rendered);
+        parsed.routeTemplates()
+                .forEach((file, list) -> list.forEach(template -> {
+                    if (template.getRoute() != null) {
+                        checkSteps(file, template.getRoute().getOutputs(), problems);
+                    }
+                }));
+        DestinationCheck.Result declared = destinations.check(
+                dir,
+                routeFiles,
+                allParsed ? routes : Map.of(),
+                parsed.routeTemplates(),
+                parsed.templated(),
+                this::checkEndpoint,
+                problems);
+        int rendered = templates.check(dir.resolve("templates"), declared.templates(), problems);
+        withoutEchoes(problems);
+        return new Report(
+                routes,
+                configurations,
+                parsed.routeTemplates(),
+                parsed.templated(),
+                problems,
+                declared.notes(),
+                declared.destinations(),
+                rendered);
+    }
+
+    /**
+     * Drops a destination's "does not render" when its template's own file:line already says why: the
+     * operator fixes the template, once.
+     */
+    private static void withoutEchoes(List<Problem> problems) {
+        Set<String> templateCauses = new HashSet<>();
+        for (Problem problem : problems) {
+            int at = problem.reason().indexOf("does not render for sample ");
+            if (at == 0) {
+                templateCauses.add(problem.reason());
+            }
+        }
+        problems.removeIf(problem -> {
+            int at = problem.reason().indexOf("does not render for sample ");
+            return at > 0
+                    && problem.reason().startsWith("destination '")
+                    && templateCauses.contains(problem.reason().substring(at));
+        });
     }
 
     /** The ids of the routes each file defines, parsed only (no checks, no templates): cheap, for start-up. */
     Map<Path, List<String>> routeIds(Map<Path, String> routeFiles) {
-        Map<Path, List<RouteDefinition>> routes = new LinkedHashMap<>();
-        routeFiles.forEach((file, content) -> parse(file, content, routes, new LinkedHashMap<>(), new ArrayList<>()));
-        return ids(routes);
+        Parsed parsed = new Parsed();
+        routeFiles.forEach((file, content) -> parse(file, content, parsed, new ArrayList<>()));
+        return ids(parsed.routes(), parsed.templated());
     }
 
-    static Map<Path, List<String>> ids(Map<Path, List<RouteDefinition>> routes) {
+    static Map<Path, List<String>> ids(
+            Map<Path, List<RouteDefinition>> routes, Map<Path, List<TemplatedRouteDefinition>> templated) {
         Map<Path, List<String>> ids = new LinkedHashMap<>();
-        routes.forEach((file, list) ->
-                ids.put(file, list.stream().map(RouteDefinition::getId).toList()));
+        routes.forEach((file, list) -> ids.put(
+                file, new ArrayList<>(list.stream().map(RouteDefinition::getId).toList())));
+        templated.forEach((file, list) -> ids.computeIfAbsent(file, f -> new ArrayList<>())
+                .addAll(list.stream().map(TemplatedRouteDefinition::getRouteId).toList()));
         return ids;
     }
 
@@ -140,28 +226,29 @@ public class RoutesValidator {
         return contents;
     }
 
-    private void parse(
-            Path file,
-            String content,
-            Map<Path, List<RouteDefinition>> routes,
-            Map<Path, List<RouteConfigurationDefinition>> configurations,
-            List<Problem> problems) {
+    private void parse(Path file, String content, Parsed parsed, List<Problem> problems) {
         try {
             Resource resource = ResourceHelper.fromString(file.toString(), content);
             Collection<RoutesBuilder> builders =
                     PluginHelper.getRoutesLoader(camel).findRoutesBuilders(List.of(resource));
             List<RouteDefinition> fileRoutes = new ArrayList<>();
             List<RouteConfigurationDefinition> fileConfigurations = new ArrayList<>();
+            List<RouteTemplateDefinition> fileTemplates = new ArrayList<>();
+            List<TemplatedRouteDefinition> fileTemplated = new ArrayList<>();
             for (RoutesBuilder builder : builders) {
                 if (builder instanceof RouteConfigurationBuilder yaml) {
                     fileRoutes.addAll(yaml.configureRoutes(camel).getRoutes());
+                    fileTemplates.addAll(yaml.getRouteTemplateCollection().getRouteTemplates());
+                    fileTemplated.addAll(yaml.getTemplatedRouteCollection().getTemplatedRoutes());
                     yaml.configuration();
                     fileConfigurations.addAll(
                             yaml.getRouteConfigurationCollection().getRouteConfigurations());
                 }
             }
-            routes.put(file, fileRoutes);
-            configurations.put(file, fileConfigurations);
+            parsed.routes().put(file, fileRoutes);
+            parsed.configurations().put(file, fileConfigurations);
+            parsed.routeTemplates().put(file, fileTemplates);
+            parsed.templated().put(file, fileTemplated);
         } catch (Exception e) {
             problems.add(new Problem(file, lineOf(e), describe(e)));
         }
@@ -169,6 +256,8 @@ public class RoutesValidator {
 
     private static void checkIds(
             Map<Path, List<RouteDefinition>> routes,
+            Map<Path, List<TemplatedRouteDefinition>> templated,
+            Map<Path, String> contents,
             Map<Path, List<RouteConfigurationDefinition>> configurations,
             List<Problem> problems) {
         Map<String, Path> seen = new LinkedHashMap<>();
@@ -181,6 +270,18 @@ public class RoutesValidator {
                             file,
                             route.getLineNumber(),
                             "route id '" + route.getId() + "' is also used in " + seen.get(route.getId())));
+                }
+            }
+        });
+        templated.forEach((file, list) -> {
+            for (TemplatedRouteDefinition use : list) {
+                if (use.getRouteId() == null) {
+                    problems.add(new Problem(file, 0, "templated route without a routeId"));
+                } else if (seen.putIfAbsent(use.getRouteId(), file) != null) {
+                    problems.add(new Problem(
+                            file,
+                            DestinationCheck.lineOf(contents.get(file), use),
+                            "route id '" + use.getRouteId() + "' is also used in " + seen.get(use.getRouteId())));
                 }
             }
         });
@@ -248,8 +349,15 @@ public class RoutesValidator {
         }
     }
 
-    /** Creates the endpoint without registering or starting it: an unknown component or option fails here. */
     private void checkEndpoint(Path file, int line, String uri, List<Problem> problems) {
+        checkEndpoint(file, line, uri, true, problems);
+    }
+
+    /**
+     * Creates the endpoint without registering or starting it: an unknown component or option fails here.
+     * Without {@code create}, only the component is looked up (an endpoint that is off may lack its settings).
+     */
+    private void checkEndpoint(Path file, int line, String uri, boolean create, List<Problem> problems) {
         if (uri == null || uri.contains("${")) {
             return; // dynamic: known only when a message arrives
         }
@@ -263,6 +371,9 @@ public class RoutesValidator {
                         line,
                         "no Camel component '" + scheme + "' (in " + URISupport.sanitizeUri(uri)
                                 + "): add its starter to pom.xml or its jar to lib/"));
+                return;
+            }
+            if (!create) {
                 return;
             }
             Endpoint endpoint = component.createEndpoint(resolved);

@@ -7,14 +7,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.callhook.destination.Sends;
+import io.callhook.destination.Templates;
 import io.callhook.digest.DigestReport;
 import io.callhook.mail.SummaryMail;
 import io.callhook.routes.RoutesValidator.Problem;
 import io.callhook.slack.SlackMessages;
-import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,20 +31,25 @@ class TemplateCheck {
             List.of("call-ended", "call-ended-unsuccessful", "call-ended-unknown-outcome", "appointment-created");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ProducerTemplate producer;
+    private final Templates renderer;
     private final SlackMessages slack;
     private final SummaryMail mail;
     private final DigestReport digest;
 
-    TemplateCheck(ProducerTemplate producer, SlackMessages slack, SummaryMail mail, DigestReport digest) {
-        this.producer = producer;
+    TemplateCheck(Templates renderer, SlackMessages slack, SummaryMail mail, DigestReport digest) {
+        this.renderer = renderer;
         this.slack = slack;
         this.mail = mail;
         this.digest = digest;
     }
 
-    /** Adds a problem per template that fails; returns how many templates were checked. */
-    int check(Path dir, List<Problem> problems) {
+    /**
+     * Adds a problem per template that fails; returns how many templates were checked. The templates a
+     * destination uses ({@code byDestinations}) were rendered as it sends them; the rest are rendered by what
+     * their name says: {@code slack*.json.ftl} a Slack message, another {@code .json.ftl} JSON, {@code .html.ftl}
+     * and {@code .txt.ftl} an email's parts, {@code digest*} the digest.
+     */
+    int check(Path dir, Set<String> byDestinations, List<Problem> problems) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
@@ -60,11 +67,16 @@ class TemplateCheck {
                 checkDigest(template, name, problems);
                 continue;
             }
+            if (byDestinations.contains(name)) {
+                continue;
+            }
             for (String sample : SAMPLES) {
                 Map<String, Object> envelope = sample(sample);
                 try {
-                    if (name.endsWith(".json.ftl")) {
+                    if (name.endsWith(".json.ftl") && name.startsWith("slack")) {
                         slack.message(render(template, slack.model(envelope)));
+                    } else if (name.endsWith(".json.ftl")) {
+                        JSON.readTree(render(template, Sends.jsonModel(envelope)));
                     } else if (name.endsWith(".html.ftl")) {
                         render(template, mail.html(envelope));
                     } else {
@@ -101,8 +113,19 @@ class TemplateCheck {
     }
 
     private String render(Path template, Object data) {
-        return producer.requestBody(
-                "freemarker:file:" + template.toAbsolutePath() + "?contentCache=false", data, String.class);
+        return renderer.render(
+                "file:" + template.toAbsolutePath().getParent(),
+                template.getFileName().toString(),
+                data);
+    }
+
+    /** The sample as the platform sends it: the payload text a destination of format payload sends. */
+    static String json(Map<String, Object> envelope) {
+        try {
+            return JSON.writeValueAsString(envelope);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @SuppressWarnings("unchecked")

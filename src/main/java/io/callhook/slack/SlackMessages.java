@@ -8,13 +8,14 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.slack.api.model.Message;
 import com.slack.api.util.json.GsonFactory;
+import com.slack.api.webhook.Payload;
 import io.callhook.call.CallFacts;
 import org.apache.camel.Body;
 import org.springframework.stereotype.Component;
 
 /**
  * Turns an event into the data a Slack template sees, and the rendered template into the message
- * camel-slack posts. Every value is escaped for mrkdwn ({@code & < >}, so payload text cannot ping a
+ * posted to an incoming webhook. Every value is escaped for mrkdwn ({@code & < >}, so payload text cannot ping a
  * channel or hide a link) and for a JSON string, so a template stays safe whatever it puts where. A value
  * that is one line in a message (a name, a number) stays one line: its line breaks become spaces, so it
  * cannot add lines that look like the message's own. Values are cut after escaping, and the rendered
@@ -63,7 +64,7 @@ public class SlackMessages {
         return model;
     }
 
-    /** The rendered template (Block Kit JSON) as the message object camel-slack sends with its blocks. */
+    /** The rendered template (Block Kit JSON) as the SDK's message, fitted to Block Kit's limits. */
     public Message message(@Body String json) {
         try {
             Message message = SLACK_JSON.fromJson(json, Message.class);
@@ -74,6 +75,20 @@ public class SlackMessages {
         } catch (JsonParseException e) {
             throw new IllegalArgumentException("Slack template did not render valid JSON: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The rendered template as the JSON an incoming webhook is sent: checked, fitted to Block Kit's limits,
+     * and only the fields a webhook takes (the SDK's message model would add its own defaults).
+     */
+    public String json(String rendered) {
+        Message message = message(rendered);
+        return SLACK_JSON.toJson(Payload.builder()
+                .text(message.getText())
+                .blocks(message.getBlocks())
+                .attachments(message.getAttachments())
+                .threadTs(message.getThreadTs())
+                .build());
     }
 
     /** {@code &}, {@code <} and {@code >} are Slack's control characters in mrkdwn. */

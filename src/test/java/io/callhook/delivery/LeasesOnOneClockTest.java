@@ -4,9 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
@@ -44,14 +44,14 @@ class LeasesOnOneClockTest {
 
         Exchange dispatch = dispatch("evt-clock-1");
         onTime.plan(dispatch);
-        assertThat(dispatch.getVariable("sendTo", String.class)).isEqualTo("direct:slack");
+        assertThat(dispatch.getVariable("leases", Map.class)).containsOnlyKeys("slack");
 
         assertThat(ahead.holdForRecovery("evt-clock-1", properties.grace()))
                 .as("the fast instance's recovery sets the live claim aside")
                 .isFalse();
         Exchange second = dispatch("evt-clock-1");
         ahead.plan(second);
-        assertThat(second.getVariable("sendTo", String.class))
+        assertThat(second.getVariable("leases", Map.class))
                 .as("the fast instance claims it for itself")
                 .isEmpty();
         assertThat(jdbc.queryForObject(
@@ -68,22 +68,32 @@ class LeasesOnOneClockTest {
     }
 
     DeliveryLedger ledger(String instance, Clock clock) {
-        DeliveryChannel slack = new DeliveryChannel() {
+        Channels slack = new Channels() {
             @Override
-            public String name() {
-                return "slack";
+            public Set<String> names() {
+                return Set.of("slack");
             }
 
             @Override
-            public Optional<String> offReason(Exchange dispatch) {
+            public Optional<String> offReason(String name) {
                 return Optional.empty();
+            }
+
+            @Override
+            public boolean queue(String name, Exchange send) {
+                return true;
+            }
+
+            @Override
+            public String mask(String text) {
+                return text;
             }
         };
         return new DeliveryLedger(
                 jdbc,
                 new TransactionTemplate(new DataSourceTransactionManager(database)),
                 properties,
-                List.of(slack),
+                slack,
                 new CallhookMetrics(new SimpleMeterRegistry()),
                 new Database(database),
                 new DatabaseClock(jdbc, clock),

@@ -7,7 +7,6 @@ import java.util.stream.Collectors;
 import io.callhook.testing.Samples;
 import org.apache.camel.CamelContext;
 import org.apache.camel.EndpointInject;
-import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
@@ -24,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The default routing table, with the channel routes swapped for mocks: which channels, webhook and
- * template each kind of event gets, and what is recorded for the channels it does not get.
+ * The default routing table and the shipped destinations, with each destination's send step swapped for a
+ * mock: which destinations each kind of event gets, the message each would send, and what is recorded for
+ * the destinations it does not get.
  */
 @CamelSpringBootTest
 @SpringBootTest(
@@ -51,17 +51,26 @@ class CallRoutingTest {
     @Value("${callhook.dispatch.uri}")
     String dispatch;
 
-    @EndpointInject("mock:direct:slack")
+    @EndpointInject("mock:slack")
     MockEndpoint slack;
 
-    @EndpointInject("mock:direct:email")
+    @EndpointInject("mock:slack-alerts")
+    MockEndpoint alerts;
+
+    @EndpointInject("mock:email")
     MockEndpoint email;
 
     @BeforeEach
-    void channelsAreMocks() throws Exception {
+    void sendsAreMocks() throws Exception {
         if (!camel.isStarted()) {
-            AdviceWith.adviceWith(
-                    camel, "call-routing", route -> route.mockEndpointsAndSkip("direct:slack", "direct:email"));
+            for (String destination : new String[] {"slack", "slack-alerts", "email"}) {
+                AdviceWith.adviceWith(
+                        camel,
+                        destination,
+                        route -> route.weaveByToString(".*ref:sends method:send.*")
+                                .replace()
+                                .to("mock:" + destination));
+            }
             camel.start();
         }
         MockEndpoint.resetMocks(camel);
@@ -71,58 +80,72 @@ class CallRoutingTest {
     void successfulCallGoesToTheTeamWebhookAndEmail() throws Exception {
         Samples call = dispatch("call-ended");
 
-        awaitReceived(1, 1);
+        awaitReceived(1, 0, 1);
 
-        Exchange sent = slack.getReceivedExchanges().get(0);
-        assertThat(sent.getVariable("slackWebhook")).isEqualTo("team");
-        assertThat(sent.getVariable("slackTemplate")).isEqualTo("slack-successful.json.ftl");
-        assertThat(deliveries(call.id()))
-                .isEqualTo(Map.of("slack", "PENDING", "email", "PENDING", "forward", "SKIPPED"));
+        assertThat(slackText(slack)).isEqualTo("Successful call with John Doe");
+        assertThat(email.getReceivedExchanges().get(0).getMessage().getHeader("Subject", String.class))
+                .contains("Successful", "John Doe");
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(deliveries(call.id()))
+                        .isEqualTo(Map.of(
+                                "slack", "SENT", "email", "SENT", "forward", "SKIPPED", "slack-alerts", "SKIPPED")));
+        assertThat(lastError(call.id(), "forward"))
+                .isEqualTo("forward is off: callhook.forward.url (CALLHOOK_FORWARD_URL) is not set");
     }
 
     @Test
     void unsuccessfulCallGoesToTheAlertsWebhookAndEmail() throws Exception {
         dispatch("call-ended-unsuccessful");
 
-        awaitReceived(1, 1);
+        awaitReceived(0, 1, 1);
 
-        Exchange sent = slack.getReceivedExchanges().get(0);
-        assertThat(sent.getVariable("slackWebhook")).isEqualTo("alerts");
-        assertThat(sent.getVariable("slackTemplate")).isEqualTo("slack-unsuccessful.json.ftl");
+        assertThat(slackText(alerts)).contains("Jane Roe", "customer_hangup");
     }
 
     @Test
     void callWithUnknownOutcomeGoesToTheTeamOnlyAndEmailIsSkipped() throws Exception {
         Samples call = dispatch("call-ended-unknown-outcome");
 
-        awaitReceived(1, 0);
-        assertThat(slack.getReceivedExchanges().get(0).getVariable("slackTemplate"))
-                .isEqualTo("slack-unknown-outcome.json.ftl");
+        awaitReceived(1, 0, 0);
+        assertThat(slackText(slack)).isEqualTo("Call with +1234567890 ended, outcome unknown");
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(deliveries(call.id()))
-                        .isEqualTo(Map.of("slack", "PENDING", "email", "SKIPPED", "forward", "SKIPPED")));
-        assertThat(email.getReceivedCounter()).isZero();
+                        .isEqualTo(Map.of(
+                                "slack", "SENT", "email", "SKIPPED", "forward", "SKIPPED", "slack-alerts", "SKIPPED")));
+        assertThat(lastError(call.id(), "email")).isEqualTo("not chosen by the routes");
     }
 
     @Test
-    void otherEventsReachNoChannelAndEveryChannelIsSkipped() {
+    void otherEventsReachNoDestinationAndTheOnesThatAreOnAreSkipped() {
         Samples appointment = dispatch("appointment-created");
 
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(deliveries(appointment.id()))
-                        .isEqualTo(Map.of("slack", "SKIPPED", "email", "SKIPPED", "forward", "SKIPPED")));
-        assertThat(slack.getReceivedCounter()).isZero();
-        assertThat(email.getReceivedCounter()).isZero();
-        assertThat(jdbc.queryForObject(
-                        "SELECT last_error FROM call_delivery WHERE delivery_id = ? AND channel = 'slack'",
-                        String.class,
-                        appointment.id()))
-                .isEqualTo("not chosen by the routes");
+                        .isEqualTo(Map.of("slack", "SKIPPED", "slack-alerts", "SKIPPED", "email", "SKIPPED")));
+        assertThat(slack.getReceivedCounter() + alerts.getReceivedCounter() + email.getReceivedCounter())
+                .isZero();
+        assertThat(lastError(appointment.id(), "slack")).isEqualTo("not chosen by the routes");
     }
 
-    void awaitReceived(int slackMessages, int emails) {
+    static String slackText(MockEndpoint destination) throws Exception {
+        return Samples.JSON
+                .readTree(destination.getReceivedExchanges().get(0).getMessage().getBody(String.class))
+                .get("text")
+                .asText();
+    }
+
+    String lastError(String deliveryId, String channel) {
+        return jdbc.queryForObject(
+                "SELECT last_error FROM call_delivery WHERE delivery_id = ? AND channel = ?",
+                String.class,
+                deliveryId,
+                channel);
+    }
+
+    void awaitReceived(int team, int alertsMessages, int emails) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(slack.getReceivedCounter()).isEqualTo(slackMessages);
+            assertThat(slack.getReceivedCounter()).isEqualTo(team);
+            assertThat(alerts.getReceivedCounter()).isEqualTo(alertsMessages);
             assertThat(email.getReceivedCounter()).isEqualTo(emails);
         });
     }

@@ -57,6 +57,12 @@ class RoutesFolderTest {
                             .isNotNull();
                     declared.add((String) route.get("id"));
                 }
+                if (item.get("templatedRoute") instanceof Map<?, ?> templated) {
+                    assertThat(templated.get("routeId"))
+                            .as("explicit route id in %s", file)
+                            .isNotNull();
+                    declared.add((String) templated.get("routeId"));
+                }
             }
         }
 

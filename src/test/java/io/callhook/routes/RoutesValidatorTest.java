@@ -15,7 +15,12 @@ import org.springframework.boot.test.context.SpringBootTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Each kind of broken edit an operator can make, caught with the file, the line and the reason. */
-@SpringBootTest(properties = "spring.datasource.url=jdbc:h2:mem:routes-validator;DB_CLOSE_DELAY=-1")
+@SpringBootTest(
+        properties = {
+            "spring.datasource.url=jdbc:h2:mem:routes-validator;DB_CLOSE_DELAY=-1",
+            // forward is on, so its endpoint is created in full; the other destinations are off
+            "callhook.forward.url=http://127.0.0.1:9/forward"
+        })
 class RoutesValidatorTest {
 
     @Autowired
@@ -31,6 +36,11 @@ class RoutesValidatorTest {
         assertThat(report.problems()).isEmpty();
         assertThat(report.routes()).hasSizeGreaterThanOrEqualTo(5);
         assertThat(report.templates()).isGreaterThanOrEqualTo(6);
+        assertThat(report.destinations()).hasSize(7);
+        assertThat(report.notes())
+                .contains("teams is off: TEAMS_WEBHOOK_URL is not set")
+                .contains("email is off: callhook.mail.host (CALLHOOK_MAIL_HOST) is not set")
+                .noneMatch(note -> note.startsWith("forward"));
     }
 
     @Test
@@ -38,8 +48,8 @@ class RoutesValidatorTest {
         copyRoutes();
         edit(
                 "slack.camel.yaml",
-                "        - setVariable:\n            name: channel",
-                "        - setVariable:\n          name: : channel");
+                "      - name: format\n        value: slack",
+                "      - name: format\n       value: slack");
 
         assertThat(only()).satisfies(p -> {
             assertThat(p.file().getFileName().toString()).isEqualTo("slack.camel.yaml");
@@ -50,29 +60,29 @@ class RoutesValidatorTest {
     @Test
     void unknownStepIsNamed() throws IOException {
         copyRoutes();
-        edit("email.camel.yaml", "        - removeHeaders:", "        - removeHeaderz:");
+        edit("call-routing.camel.yaml", "        - unmarshal:", "        - unmarshall:");
 
-        assertThat(only().toString()).contains("email.camel.yaml").contains("removeHeaderz");
+        assertThat(only().toString()).contains("call-routing.camel.yaml").contains("unmarshall");
     }
 
     @Test
     void unknownComponentIsNamed() throws IOException {
         copyRoutes();
-        edit("slack.camel.yaml", "uri: seda:slack-outbox\n", "uri: teams:slack-outbox\n");
+        edit("teams.camel.yaml", "value: teams\n", "value: teams\n      - name: uri\n        value: msteams:post\n");
 
         Problem problem = only();
-        assertThat(problem.toString()).contains("slack.camel.yaml:").contains("no Camel component 'teams'");
+        assertThat(problem.toString()).contains("teams.camel.yaml:4:").contains("no Camel component 'msteams'");
     }
 
     @Test
     void unknownEndpointOptionIsNamed() throws IOException {
         copyRoutes();
         edit(
-                "email.camel.yaml",
-                "                    offerTimeout: 1000",
-                "                    offerTimeout: 1000\n                    offerTimeoutz: 5");
+                "forward.camel.yaml",
+                "value: forward\n",
+                "value: forward\n      - name: uri\n        value: log:forward?levl=INFO\n");
 
-        assertThat(only().toString()).contains("email.camel.yaml:").contains("offerTimeoutz");
+        assertThat(only().toString()).contains("forward.camel.yaml:").contains("levl");
     }
 
     @Test
@@ -137,6 +147,54 @@ class RoutesValidatorTest {
                         .containsIgnoringCase("not allowed"))
                 .anySatisfy(p -> assertThat(p).contains("email-summary.txt.ftl", "does not render", "api"))
                 .noneSatisfy(p -> assertThat(p).contains("uid="));
+    }
+
+    @Test
+    void aBranchThatNamesAnUndeclaredDestinationIsNamed() throws IOException {
+        copyRoutes();
+        edit("call-routing.camel.yaml", "constant: slack,email,forward", "constant: slack,emial,forward");
+
+        assertThat(only().toString())
+                .contains("call-routing.camel.yaml:")
+                .contains("channels names 'emial', which no destination declares")
+                .contains("declared: ")
+                .contains("email");
+    }
+
+    @Test
+    void aDestinationsUnknownParameterAndMissingTemplateAreNamed() throws IOException {
+        copyRoutes();
+        edit(
+                "teams.camel.yaml",
+                "      - name: pace\n",
+                "      - name: colour\n        value: red\n      - name: pace\n");
+        edit("slack-escalations.camel.yaml", "value: slack-escalation.json.ftl", "value: slack-escalaton.json.ftl");
+
+        assertThat(validator.validate(dir).problems())
+                .extracting(Problem::toString)
+                .anySatisfy(p -> assertThat(p)
+                        .contains("teams.camel.yaml:4:")
+                        .contains("unknown parameter 'colour' of route template 'channel'"))
+                .anySatisfy(p -> assertThat(p)
+                        .contains("slack-escalations.camel.yaml:")
+                        .contains("destination 'slack-escalations' does not render")
+                        .contains("slack-escalaton.json.ftl"))
+                .hasSize(2);
+    }
+
+    @Test
+    void aDestinationWithABadPaceOrNoTemplateIsNamed() throws IOException {
+        copyRoutes();
+        edit("teams.camel.yaml", "value: 4/1s", "value: four a second");
+        edit("crm.camel.yaml", "routeTemplateRef: channel", "routeTemplateRef: chanel");
+
+        assertThat(validator.validate(dir).problems())
+                .extracting(Problem::toString)
+                .anySatisfy(p -> assertThat(p).contains("teams.camel.yaml:").contains("four a second"))
+                .anySatisfy(p -> assertThat(p)
+                        .contains("crm.camel.yaml:")
+                        .contains("uses route template 'chanel', which no file defines"))
+                .hasSize(2);
     }
 
     Problem only() {

@@ -1,0 +1,28 @@
+<#-- Slack Block Kit message for a call a branch escalates (the slack-escalations destination). Every
+     ${body.…} value is already escaped for mrkdwn and for a JSON string: write it inside "…" and nowhere else. -->
+{
+  "text": "Escalation: ${body.sentiment} call with ${body.customerName}",
+  "blocks": [
+    {
+      "type": "section",
+      "text": { "type": "mrkdwn", "text": ":rotating_light: *Escalation: ${body.sentiment} call with ${body.customerName}*" }
+    },
+    {
+      "type": "section",
+      "fields": [
+        { "type": "mrkdwn", "text": "*Customer*\n${body.customerName} (${body.customerPhone})" },
+        { "type": "mrkdwn", "text": "*Agent*\n${body.agentName}" },
+        { "type": "mrkdwn", "text": "*Outcome*\n${body.outcomeTitle}" },
+        { "type": "mrkdwn", "text": "*Ended*\n${body.disconnectionReason}" }
+      ]
+    },
+    {
+      "type": "section",
+      "text": { "type": "mrkdwn", "text": "*Summary*\n${body.summary}" }
+    },
+    {
+      "type": "context",
+      "elements": [ { "type": "mrkdwn", "text": "Call ${body.callId} · delivery ${body.deliveryId}" } ]
+    }
+  ]
+}

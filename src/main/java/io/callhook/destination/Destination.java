@@ -1,0 +1,211 @@
+package io.callhook.destination;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.env.Environment;
+
+/**
+ * One destination declared in the routes with the {@code channel} route template: where its sends go and
+ * how they are made, read from the template's parameters (see {@code routes/channel.camel.yaml}, which
+ * describes each).
+ *
+ * @param url a secret URL (an incoming webhook's): sent as the request's address, never put in an endpoint
+ *     URI, masked in every error and log line
+ * @param token a secret bearer token, sent as {@code Authorization: Bearer …} and masked likewise
+ * @param headers more request headers, from {@code headers: "X-Source=callhook,X-Api-Version=2"}
+ * @param interval and {@code burst}: at most one send per interval, bursts of up to {@code burst}; null:
+ *     unpaced
+ */
+public record Destination(
+        String name,
+        String routeId,
+        String uri,
+        String url,
+        String token,
+        Format format,
+        String template,
+        String subject,
+        String contentType,
+        Map<String, String> headers,
+        List<String> requires,
+        Duration interval,
+        int burst,
+        Duration timeout) {
+
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+
+    /** The endpoint a destination that names none posts to, at the address in its {@code url}. */
+    static final String DEFAULT_URI = "http:destination";
+
+    /** How a destination's message is made from the event. */
+    public enum Format {
+        /** Slack Block Kit JSON from the template; values escaped for mrkdwn and JSON; fitted to Slack's limits. */
+        SLACK,
+        /** JSON from the template (an Adaptive Card, a CRM's request); values escaped for JSON strings. */
+        JSON,
+        /** Plain text from the template; values as sent. */
+        TEXT,
+        /** An email: subject, plain-text and HTML parts from templates, sent through a mail endpoint. */
+        EMAIL,
+        /** The event exactly as the platform sent it. */
+        PAYLOAD
+    }
+
+    /**
+     * Reads a destination from its template parameters, placeholders already resolved by {@code resolve}.
+     * {@code slackInterval} and {@code slackBurst} pace a Slack destination that sets no pace of its own.
+     */
+    public static Destination of(
+            String routeId,
+            Map<String, Object> parameters,
+            UnaryOperator<String> resolve,
+            Duration slackInterval,
+            int slackBurst) {
+        String name = text(parameters, "channel", resolve);
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("destination " + routeId + " has no channel name");
+        }
+        Format format = format(text(parameters, "format", resolve), name);
+        String pace = text(parameters, "pace", resolve);
+        Duration interval = null;
+        int burst = Math.max(1, integer(parameters, "burst", resolve, 1, name));
+        if (!pace.isEmpty()) {
+            interval = pace(pace, name);
+        } else if (format == Format.SLACK) {
+            // an incoming webhook takes about one message a second, with short bursts
+            interval = slackInterval;
+            burst = Math.max(burst, slackBurst);
+        }
+        String uri = text(parameters, "uri", resolve);
+        String timeout = text(parameters, "timeout", resolve);
+        return new Destination(
+                name,
+                routeId,
+                uri.isEmpty() ? DEFAULT_URI : uri,
+                text(parameters, "url", resolve),
+                text(parameters, "token", resolve),
+                format,
+                text(parameters, "template", resolve),
+                text(parameters, "subject", resolve),
+                text(parameters, "contentType", resolve),
+                headers(text(parameters, "headers", resolve), name),
+                Arrays.stream(text(parameters, "requires", resolve).split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .toList(),
+                interval,
+                burst,
+                timeout.isEmpty() ? null : DurationStyle.detectAndParse(timeout));
+    }
+
+    /** Why this destination cannot send now (a setting it requires is not set), or empty when it can. */
+    public Optional<String> offReason(Environment environment) {
+        for (String setting : requires) {
+            String value = environment.getProperty(setting);
+            if (value == null || value.isBlank()) {
+                return Optional.of(name + " is off: " + setting + environmentName(setting) + " is not set");
+            }
+        }
+        if (DEFAULT_URI.equals(uri) && url.isBlank()) {
+            return Optional.of(name + " is off: it has no url");
+        }
+        return Optional.empty();
+    }
+
+    /** {@code callhook.mail.host} is set as {@code CALLHOOK_MAIL_HOST} too: say so. */
+    private static String environmentName(String setting) {
+        if (!setting.contains(".")) {
+            return "";
+        }
+        return " (" + setting.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_') + ")";
+    }
+
+    /** The endpoint sends go to: the declared URI, with the timeout as the HTTP component's options. */
+    public String endpointUri() {
+        boolean http = uri.startsWith("http:") || uri.startsWith("https:");
+        if (timeout == null || !http) {
+            return uri;
+        }
+        long millis = timeout.toMillis();
+        return uri + (uri.contains("?") ? "&" : "?") + "connectTimeout=" + millis + "&responseTimeout=" + millis
+                + "&soTimeout=" + millis;
+    }
+
+    private static Format format(String value, String name) {
+        if (value.isEmpty()) {
+            return Format.JSON;
+        }
+        try {
+            return Format.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("destination " + name + ": format must be one of "
+                    + Arrays.stream(Format.values())
+                            .map(f -> f.name().toLowerCase(Locale.ROOT))
+                            .toList()
+                    + ", not '" + value + "'");
+        }
+    }
+
+    /** {@code 1/1s}: one send a second; {@code 30/1m}: thirty a minute. */
+    private static Duration pace(String pace, String name) {
+        String[] parts = pace.split("/");
+        try {
+            long sends = Long.parseLong(parts[0].trim());
+            Duration per = DurationStyle.detectAndParse(parts[1].trim());
+            if (parts.length != 2 || sends < 1 || per.isNegative() || per.isZero()) {
+                throw new IllegalArgumentException();
+            }
+            return per.dividedBy(sends);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    "destination " + name + ": pace must read like 1/1s (sends per interval), not '" + pace + "'");
+        }
+    }
+
+    /** {@code Name=value} pairs, comma-separated; a name is an HTTP token, a value one line. */
+    private static Map<String, String> headers(String list, String name) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String pair : list.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String header = equals < 0 ? "" : pair.substring(0, equals).trim();
+            String value = equals < 0 ? "" : pair.substring(equals + 1).trim();
+            if (!HEADER_NAME.matcher(header).matches() || value.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("destination " + name
+                        + ": headers must read like X-Source=callhook,X-Api-Version=2, not '" + pair.trim() + "'");
+            }
+            headers.put(header, value);
+        }
+        return Map.copyOf(headers);
+    }
+
+    private static int integer(
+            Map<String, Object> parameters, String key, UnaryOperator<String> resolve, int otherwise, String name) {
+        String value = text(parameters, key, resolve);
+        if (value.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "destination " + name + ": " + key + " must be a number, not '" + value + "'");
+        }
+    }
+
+    private static String text(Map<String, Object> parameters, String key, UnaryOperator<String> resolve) {
+        Object value = parameters.get(key);
+        return value == null ? "" : resolve.apply(value.toString()).trim();
+    }
+}

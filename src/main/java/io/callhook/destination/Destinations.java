@@ -1,0 +1,195 @@
+package io.callhook.destination;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.callhook.delivery.Channels;
+import io.callhook.slack.SlackProperties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.Route;
+import org.apache.camel.component.seda.SedaEndpoint;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.RouteDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+/**
+ * The destinations the routes declare: every route made from the {@code channel} template
+ * ({@code routes/channel.camel.yaml}) is one, named by its {@code channel} parameter. Read from the running
+ * routes, so a destination added, changed or removed by a live edit is known at the next event. Also where
+ * a claimed send is queued: the destination's outbox, the queue its route consumes.
+ */
+@Component("destinations")
+public class Destinations implements Channels {
+
+    /** The route template a destination is made from. */
+    public static final String TEMPLATE = "channel";
+
+    private static final Logger log = LoggerFactory.getLogger(Destinations.class);
+    // settings that hold secrets outside any destination: masked in errors too
+    private static final List<String> SECRET_SETTINGS = List.of(
+            "callhook.mail.password", "callhook.admin.token", "callhook.webhook.secret", "callhook.forward.token");
+
+    private final CamelContext camel;
+    private final Environment environment;
+    private final SlackProperties slack;
+    private final ProducerTemplate producer;
+    private volatile Known known = new Known(List.of(), Map.of(), Map.of());
+
+    public Destinations(CamelContext camel, Environment environment, SlackProperties slack, ProducerTemplate producer) {
+        this.camel = camel;
+        this.environment = environment;
+        this.slack = slack;
+        this.producer = producer;
+    }
+
+    /** The destinations, as the routes running now declare them, and the endpoint each one's outbox is. */
+    private record Known(List<Route> basis, Map<String, Destination> byName, Map<String, Endpoint> outboxes) {}
+
+    /** The declared destinations' names, in the order the routes were added. */
+    @Override
+    public Set<String> names() {
+        return known().byName().keySet();
+    }
+
+    public Optional<Destination> get(String name) {
+        return Optional.ofNullable(known().byName().get(name));
+    }
+
+    /** Why the named destination cannot send this event, or empty when it can. */
+    @Override
+    public Optional<String> offReason(String name) {
+        Destination destination = known().byName().get(name);
+        if (destination == null) {
+            return Optional.of("no destination named '" + name + "' is declared in the routes");
+        }
+        return destination.offReason(environment);
+    }
+
+    /**
+     * Hands the send to the destination's outbox, waiting up to a second while it is full. Returns false when
+     * it could not (full, or no such destination): the caller gives the claim back.
+     */
+    @Override
+    public boolean queue(String name, Exchange send) {
+        Endpoint outbox = known().outboxes().get(name);
+        if (outbox == null) {
+            return false;
+        }
+        Exchange queued = producer.send(outbox, send);
+        return queued.getException() == null;
+    }
+
+    /** Says once, at start, which destinations are off and why: their deliveries are recorded SKIPPED. */
+    @EventListener(ApplicationReadyEvent.class)
+    void reportOff() {
+        for (String name : names()) {
+            offReason(name)
+                    .ifPresent(reason -> log.info("Destination {}; its deliveries are recorded SKIPPED", reason));
+        }
+    }
+
+    /** The text with every secret of the destinations and of the service replaced by {@code ****}. */
+    @Override
+    public String mask(String text) {
+        if (text == null) {
+            return null;
+        }
+        String masked = text;
+        for (String secret : secrets()) {
+            masked = masked.replace(secret, "****");
+        }
+        return masked;
+    }
+
+    private Set<String> secrets() {
+        Set<String> secrets = new LinkedHashSet<>();
+        for (Destination destination : known().byName().values()) {
+            secrets.add(destination.url());
+            secrets.add(destination.token());
+        }
+        SECRET_SETTINGS.forEach(setting -> secrets.add(environment.getProperty(setting, "")));
+        // a short value would mask ordinary words: such a secret is not one worth the name anyway
+        secrets.removeIf(secret -> secret.length() < 8);
+        return secrets;
+    }
+
+    private Known known() {
+        List<Route> routes = camel.getRoutes();
+        Known current = known;
+        if (sameRoutes(routes, current.basis())) {
+            return current;
+        }
+        Model model = camel.getCamelContextExtension().getContextPlugin(Model.class);
+        Map<String, Destination> byName = new LinkedHashMap<>();
+        Map<String, Endpoint> outboxes = new LinkedHashMap<>();
+        for (Route route : routes) {
+            RouteDefinition definition = model.getRouteDefinition(route.getRouteId());
+            // a route made from the channel template: the only template whose parameters name a channel
+            if (!route.isCreatedByRouteTemplate()
+                    || definition == null
+                    || definition.getTemplateParameters() == null
+                    || !definition.getTemplateParameters().containsKey("channel")) {
+                continue;
+            }
+            try {
+                Destination destination = Destination.of(
+                        route.getRouteId(), parameters(definition), this::resolve, slack.minInterval(), slack.burst());
+                if (!(route.getEndpoint() instanceof SedaEndpoint outbox)) {
+                    throw new IllegalStateException("its route does not consume an outbox queue");
+                }
+                byName.put(destination.name(), destination);
+                String key = outbox.getComponent().getQueueKey(outbox.getEndpointUri());
+                // a producer of the same queue that waits up to a second while it is full
+                outboxes.put(destination.name(), camel.getEndpoint(key + "?blockWhenFull=true&offerTimeout=1000"));
+            } catch (RuntimeException e) {
+                log.error("Route {} is not a usable destination: {}", route.getRouteId(), e.getMessage());
+            }
+        }
+        Known rebuilt = new Known(new ArrayList<>(routes), byName, outboxes);
+        known = rebuilt;
+        return rebuilt;
+    }
+
+    /** The template's defaults, overridden by what the templated route gives. */
+    static Map<String, Object> parameters(RouteDefinition definition) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (definition != null) {
+            if (definition.getTemplateDefaultParameters() != null) {
+                parameters.putAll(definition.getTemplateDefaultParameters());
+            }
+            if (definition.getTemplateParameters() != null) {
+                parameters.putAll(definition.getTemplateParameters());
+            }
+        }
+        return parameters;
+    }
+
+    private String resolve(String value) {
+        return value.contains("{{") ? camel.getCamelContextExtension().resolvePropertyPlaceholders(value, true) : value;
+    }
+
+    private static boolean sameRoutes(List<Route> routes, List<Route> basis) {
+        if (routes.size() != basis.size()) {
+            return false;
+        }
+        for (int i = 0; i < routes.size(); i++) {
+            if (routes.get(i) != basis.get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

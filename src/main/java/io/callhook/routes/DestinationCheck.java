@@ -1,0 +1,257 @@
+package io.callhook.routes;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.callhook.call.CallFacts;
+import io.callhook.destination.Destination;
+import io.callhook.destination.Destinations;
+import io.callhook.destination.Sends;
+import io.callhook.routes.RoutesValidator.Problem;
+import io.callhook.slack.SlackProperties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.ProcessorDefinitionHelper;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.RouteTemplateDefinition;
+import org.apache.camel.model.RouteTemplateParameterDefinition;
+import org.apache.camel.model.SetVariableDefinition;
+import org.apache.camel.model.TemplatedRouteDefinition;
+import org.apache.camel.model.TemplatedRouteParameterDefinition;
+import org.apache.camel.model.language.ConstantExpression;
+import org.apache.camel.support.DefaultExchange;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+/**
+ * The contract between the routing table and the destinations of a routes folder: every templated route
+ * uses a template the folder defines, with parameters the template knows and every required one given;
+ * every destination reads (format, pace, timeout) and names an endpoint that exists; its templates exist
+ * and render for the platform's samples; every destination a branch names in {@code channels} is declared.
+ * A destination that is off (a setting it requires is unset) is not a problem: it is reported as a note.
+ */
+@Component
+class DestinationCheck {
+
+    private final CamelContext camel;
+    private final Sends sends;
+    private final SlackProperties slack;
+    private final Environment environment;
+
+    DestinationCheck(CamelContext camel, Sends sends, SlackProperties slack, Environment environment) {
+        this.camel = camel;
+        this.sends = sends;
+        this.slack = slack;
+        this.environment = environment;
+    }
+
+    /** What was checked: the destinations declared, and notes (which are off, and why). */
+    record Result(Map<String, Destination> destinations, List<String> notes, Set<String> templates) {}
+
+    Result check(
+            Path dir,
+            Map<Path, String> contents,
+            Map<Path, List<RouteDefinition>> routes,
+            Map<Path, List<RouteTemplateDefinition>> templates,
+            Map<Path, List<TemplatedRouteDefinition>> templated,
+            EndpointCheck endpoints,
+            List<Problem> problems) {
+        Map<String, RouteTemplateDefinition> byId = new LinkedHashMap<>();
+        templates.values().forEach(list -> list.forEach(t -> byId.put(t.getId(), t)));
+        Map<String, Destination> destinations = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        Set<String> rendered = new HashSet<>();
+        Set<String> named = new LinkedHashSet<>();
+        templated.forEach((file, list) -> {
+            for (TemplatedRouteDefinition use : list) {
+                int line = lineOf(contents.get(file), use);
+                RouteTemplateDefinition template = byId.get(use.getRouteTemplateRef());
+                if (template == null) {
+                    problems.add(new Problem(
+                            file,
+                            line,
+                            "uses route template '" + use.getRouteTemplateRef() + "', which no file defines"));
+                    continue;
+                }
+                boolean fits = parametersFit(file, line, use, template, problems);
+                if (!Destinations.TEMPLATE.equals(template.getId())) {
+                    continue;
+                }
+                // declared even when broken: its own problem is reported, not every branch that names it
+                named.add(use.getParameters().stream()
+                        .filter(p -> "channel".equals(p.getName()))
+                        .map(TemplatedRouteParameterDefinition::getValue)
+                        .findFirst()
+                        .orElse(use.getRouteId()));
+                if (!fits) {
+                    continue;
+                }
+                Destination destination;
+                try {
+                    destination = Destination.of(
+                            use.getRouteId(),
+                            parameters(template, use),
+                            this::resolve,
+                            slack.minInterval(),
+                            slack.burst());
+                } catch (RuntimeException e) {
+                    problems.add(new Problem(file, line, RoutesValidator.describe(e)));
+                    continue;
+                }
+                if (destinations.putIfAbsent(destination.name(), destination) != null) {
+                    problems.add(new Problem(file, line, "destination '" + destination.name() + "' is declared twice"));
+                    continue;
+                }
+                var off = destination.offReason(environment);
+                off.ifPresent(notes::add);
+                // an endpoint that is off may lack what it needs to be created (summary-mail without a host)
+                if (!destination.uri().equals("http:destination")) {
+                    endpoints.check(file, line, destination.endpointUri(), off.isEmpty(), problems);
+                }
+                renders(dir, file, line, destination, rendered, problems);
+            }
+        });
+        routes.forEach((file, list) -> list.forEach(route -> namedChannels(file, route, named, problems)));
+        return new Result(destinations, notes, rendered);
+    }
+
+    /** Every parameter given is one the template has; every one it requires without a default is given. */
+    private static boolean parametersFit(
+            Path file,
+            int line,
+            TemplatedRouteDefinition use,
+            RouteTemplateDefinition template,
+            List<Problem> problems) {
+        Map<String, RouteTemplateParameterDefinition> known = new LinkedHashMap<>();
+        template.getTemplateParameters().forEach(p -> known.put(p.getName(), p));
+        Set<String> given = new HashSet<>();
+        boolean fits = true;
+        for (TemplatedRouteParameterDefinition parameter : use.getParameters()) {
+            given.add(parameter.getName());
+            if (!known.containsKey(parameter.getName())) {
+                problems.add(new Problem(
+                        file,
+                        line,
+                        "unknown parameter '" + parameter.getName() + "' of route template '" + template.getId()
+                                + "' (it has " + String.join(", ", known.keySet()) + ")"));
+                fits = false;
+            }
+        }
+        for (RouteTemplateParameterDefinition parameter : known.values()) {
+            if (parameter.isRequired() && parameter.getDefaultValue() == null && !given.contains(parameter.getName())) {
+                problems.add(new Problem(
+                        file,
+                        line,
+                        "route template '" + template.getId() + "' needs parameter '" + parameter.getName() + "'"));
+                fits = false;
+            }
+        }
+        return fits;
+    }
+
+    /** The destination's messages for every sample payload, as it would send them. */
+    private void renders(
+            Path dir, Path file, int line, Destination destination, Set<String> rendered, List<Problem> problems) {
+        String location = "file:" + dir.resolve("templates").toAbsolutePath().normalize();
+        for (String sample : TemplateCheck.SAMPLES) {
+            Map<String, Object> envelope = TemplateCheck.sample(sample);
+            Exchange exchange = exchange(envelope, sample);
+            try {
+                sends.message(destination, location, envelope, TemplateCheck.json(envelope), exchange);
+                if (!destination.template().isEmpty()) {
+                    rendered.add(camel.resolveLanguage("simple")
+                            .createExpression(destination.template())
+                            .evaluate(exchange, String.class));
+                }
+            } catch (RuntimeException e) {
+                problems.add(new Problem(
+                        file,
+                        line,
+                        "destination '" + destination.name() + "' does not render for sample " + sample + ": "
+                                + RoutesValidator.describe(e)));
+                return;
+            }
+        }
+    }
+
+    /** The exchange a destination's route would have for this sample: the variables the routing table sets. */
+    Exchange exchange(Map<String, Object> envelope, String sample) {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setBody(envelope);
+        exchange.setProperty("deliveryId", String.valueOf(envelope.get("id")));
+        exchange.setVariable("event", envelope.get("event"));
+        exchange.setVariable(
+                "outcome", CallFacts.outcome(CallFacts.data(envelope).get("callSuccessful")));
+        exchange.setVariable("payload", TemplateCheck.json(envelope));
+        return exchange;
+    }
+
+    /** Each {@code setVariable} of {@code channels} to a constant names declared destinations only. */
+    private static void namedChannels(
+            Path file, RouteDefinition route, Set<String> destinations, List<Problem> problems) {
+        List<ProcessorDefinition<?>> steps = route.getOutputs();
+        for (SetVariableDefinition set :
+                ProcessorDefinitionHelper.filterTypeInOutputs(steps, SetVariableDefinition.class)) {
+            if (!"channels".equals(set.getName()) || !(set.getExpression() instanceof ConstantExpression names)) {
+                continue;
+            }
+            for (String name : Arrays.stream(names.getExpression().split(","))
+                    .map(String::trim)
+                    .filter(s -> !s.isEmpty())
+                    .toList()) {
+                if (!destinations.contains(name)) {
+                    problems.add(new Problem(
+                            file,
+                            set.getLineNumber(),
+                            "channels names '" + name + "', which no destination declares (declared: "
+                                    + String.join(", ", destinations) + ")"));
+                }
+            }
+        }
+    }
+
+    /** The template's defaults, overridden by the given values. */
+    private static Map<String, Object> parameters(RouteTemplateDefinition template, TemplatedRouteDefinition use) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        for (RouteTemplateParameterDefinition parameter : template.getTemplateParameters()) {
+            if (parameter.getDefaultValue() != null) {
+                parameters.put(parameter.getName(), parameter.getDefaultValue());
+            }
+        }
+        use.getParameters().forEach(p -> parameters.put(p.getName(), p.getValue()));
+        return parameters;
+    }
+
+    private String resolve(String value) {
+        return value.contains("{{") ? camel.getCamelContextExtension().resolvePropertyPlaceholders(value, true) : value;
+    }
+
+    /** The templated route's line: that of its routeId, or of its first parameter value. */
+    static int lineOf(String content, TemplatedRouteDefinition use) {
+        if (content == null) {
+            return 0;
+        }
+        String[] lines = content.split("\n", -1);
+        String needle = use.getRouteId() != null ? "routeId: " + use.getRouteId() : null;
+        for (int i = 0; i < lines.length; i++) {
+            if (needle != null && lines[i].trim().equals(needle)) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+
+    /** Checks an endpoint URI as the validator checks every endpoint of the routes. */
+    @FunctionalInterface
+    interface EndpointCheck {
+        void check(Path file, int line, String uri, boolean create, List<Problem> problems);
+    }
+}

@@ -3,6 +3,7 @@ package io.callhook;
 import java.time.Clock;
 import java.util.Arrays;
 
+import io.callhook.routes.PreviewCommand;
 import io.callhook.routes.ValidateCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -15,10 +16,16 @@ import org.springframework.context.annotation.Bean;
 @ConfigurationPropertiesScan
 public class CallhookApplication {
 
-    /** Runs the service, or with {@code validate [routes-dir]} checks a routes folder and exits. */
+    /**
+     * Runs the service; or with {@code validate [routes-dir]} checks a routes folder, with
+     * {@code preview [routes-dir] <payload.json>} shows what it would do with one event, and exits.
+     */
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("validate")) {
             System.exit(ValidateCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
+        }
+        if (args.length > 0 && args[0].equals("preview")) {
+            System.exit(PreviewCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
         }
         SpringApplication.run(CallhookApplication.class, args);
     }

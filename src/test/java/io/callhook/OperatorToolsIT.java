@@ -114,6 +114,67 @@ class OperatorToolsIT {
         }
     }
 
+    /**
+     * The operator's sandbox: what the shipped routes do with a successful call when Slack and the CRM are
+     * configured. The branch, each destination's fate and each message as it would be sent, secrets masked;
+     * nothing sent, nothing stored.
+     */
+    @Test
+    void previewShowsTheBranchTheChannelsAndEachMessageWithSecretsMasked() throws Exception {
+        Path payload = workDir.resolve("call.json");
+
+        Samples call = Samples.of("call-ended").id("evt-preview-1");
+        Files.writeString(payload, call.json());
+        Result result = command(
+                List.of("preview", Path.of("routes").toAbsolutePath().toString(), payload.toString()),
+                Map.of(
+                        "CALLHOOK_SLACK_WEBHOOK_URL", "http://127.0.0.1:9/services/T000/B000/slack-secret-path",
+                        "CRM_URL", "http://127.0.0.1:9/crm/calls",
+                        "CRM_TOKEN", "crm-bearer-secret"));
+
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(result.output())
+                .contains("Event call.ended, delivery evt-preview-1, call clx-call-001, outcome successful")
+                .containsPattern("Branch: call-successful \\(call-routing.camel.yaml:\\d+\\)")
+                .contains("Channels: slack,email,forward")
+                .containsPattern("slack +would send")
+                .containsPattern("email +SKIPPED: email is off: callhook.mail.host \\(CALLHOOK_MAIL_HOST\\) is not set")
+                .containsPattern("slack-alerts +SKIPPED: not chosen by the routes")
+                .containsPattern("crm +SKIPPED: not chosen by the routes")
+                .containsPattern("teams +not recorded: teams is off: TEAMS_WEBHOOK_URL is not set")
+                .contains("── slack\n")
+                .contains("POST http://127.0.0.1:9/**** (url masked)")
+                .contains("Idempotency-Key: evt-preview-1")
+                .contains("\"blocks\"")
+                .contains("John Doe")
+                .contains("── email (off: shown as it would be sent)")
+                .contains("Subject: ")
+                .doesNotContain("slack-secret-path")
+                .doesNotContain("crm-bearer-secret");
+        assertThat(workDir.resolve("data")).as("preview stores nothing").doesNotExist();
+    }
+
+    @Test
+    void previewOfAFolderWithAMistakeOrOfABrokenPayloadSaysWhatAndExitsOne() throws Exception {
+        Path routes = RoutesFolder.copyTo(workDir.resolve("routes"));
+        Path routing = routes.resolve("call-routing.camel.yaml");
+        Files.writeString(routing, Files.readString(routing).replace("slack-alerts,email", "slack-alert,email"));
+        Path payload = workDir.resolve("call.json");
+        Files.writeString(payload, Samples.of("call-ended-unsuccessful").json());
+        Path broken = workDir.resolve("broken.json");
+        Files.writeString(broken, "{\"event\": \"call.ended\", ");
+
+        Result mistake = command(List.of("preview", routes.toString(), payload.toString()), Map.of());
+        Result notJson = command(List.of("preview", routes.toString(), broken.toString()), Map.of());
+
+        assertThat(mistake.exit()).as(mistake.output()).isEqualTo(1);
+        assertThat(mistake.output())
+                .containsPattern(
+                        "call-routing.camel.yaml:\\d+: channels names 'slack-alert', which no destination declares");
+        assertThat(notJson.exit()).as(notJson.output()).isEqualTo(1);
+        assertThat(notJson.output()).contains("broken.json: cannot be read as JSON");
+    }
+
     static int acceptsACall(JarProcess callhook) {
         return callhook.http()
                 .postJson("/webhook", Samples.of("call-ended").json())

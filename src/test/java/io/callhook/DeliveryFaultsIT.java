@@ -188,8 +188,12 @@ class DeliveryFaultsIT {
         assertThat(failed.statusCode()).isEqualTo(200);
         assertThat(failed.body()).contains(call.id(), "channel_is_archived");
 
+        assertThat(admin("POST", "/api/events/" + call.id() + "/replay?channel=email")
+                        .statusCode())
+                .as("email was SENT: nothing of it to replay")
+                .isEqualTo(409);
         slackAnswersOk();
-        HttpResponse<String> replay = admin("POST", "/api/events/" + call.id() + "/replay");
+        HttpResponse<String> replay = admin("POST", "/api/events/" + call.id() + "/replay?channel=slack");
         assertThat(replay.statusCode()).isEqualTo(202);
         assertThat(Samples.JSON.readTree(replay.body()).get("replayed").toString())
                 .isEqualTo("[\"slack\"]");
@@ -204,6 +208,80 @@ class DeliveryFaultsIT {
         assertThat(admin("POST", "/api/events/" + call.id() + "/replay").statusCode())
                 .as("nothing FAILED left")
                 .isEqualTo(409);
+    }
+
+    @Test
+    void failedDeliveriesAreCountedThenReplayedInBulkByFilter() throws Exception {
+        slack.stubFor(post(urlPathEqualTo("/services/team"))
+                .willReturn(aResponse().withStatus(404).withBody("no_service")));
+        String since = java.time.Instant.now().minusSeconds(1).toString();
+        List<Samples> calls = List.of(
+                Samples.of("call-ended-unknown-outcome"),
+                Samples.of("call-ended-unknown-outcome"),
+                Samples.of("call-ended-unknown-outcome"));
+        for (Samples call : calls) {
+            assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
+        }
+        for (Samples call : calls) {
+            awaitStatus(call.id(), "slack", "FAILED");
+        }
+        String filter = "\"channel\":\"slack\",\"since\":\"" + since + "\"";
+
+        HttpResponse<String> dryRun = adminPost("/api/replays", "{" + filter + ",\"dryRun\":true}");
+        assertThat(dryRun.statusCode()).isEqualTo(200);
+        JsonNode counted = Samples.JSON.readTree(dryRun.body());
+        assertThat(counted.get("deliveries").asInt()).isEqualTo(3);
+        assertThat(counted.get("events").asInt()).isEqualTo(3);
+        assertThat(counted.get("filter").get("channel").asText()).isEqualTo("slack");
+        for (Samples call : calls) {
+            assertThat(delivery(call.id(), "slack"))
+                    .as("a dry run changes nothing")
+                    .containsEntry("status", "FAILED");
+        }
+
+        slackAnswersOk();
+        HttpResponse<String> started = adminPost("/api/replays", "{" + filter + "}");
+        assertThat(started.statusCode()).isEqualTo(202);
+        JsonNode replay = Samples.JSON.readTree(started.body());
+        assertThat(replay.get("total").asInt()).isEqualTo(3);
+        String location = started.headers().firstValue("Location").orElseThrow();
+        assertThat(location).isEqualTo("/api/replays/" + replay.get("id").asText());
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode progress = Samples.JSON.readTree(admin("GET", location).body());
+            assertThat(progress.get("sent").asInt()).isEqualTo(3);
+            assertThat(progress.get("pending").asInt()).isZero();
+            assertThat(progress.get("done").asBoolean()).isTrue();
+        });
+        for (Samples call : calls) {
+            assertThat(delivery(call.id(), "slack"))
+                    .containsEntry("status", "SENT")
+                    .containsEntry("attempts", 2);
+            assertThat(slackPosts("/services/team", call.id())).hasSize(2);
+        }
+        assertThat(adminPost("/api/replays", "{" + filter + "}").statusCode())
+                .as("nothing FAILED left to replay")
+                .isEqualTo(409);
+    }
+
+    @Test
+    void bulkReplayRefusesWhatItCannotReadAndWantsTheToken() {
+        assertThat(adminPost("/api/replays", "{\"chanel\":\"slack\"}").body()).contains("unknown field");
+        assertThat(adminPost("/api/replays", "{\"chanel\":\"slack\"}").statusCode())
+                .isEqualTo(400);
+        assertThat(adminPost("/api/replays", "{\"within\":\"soon\"}").statusCode())
+                .isEqualTo(400);
+        assertThat(adminPost("/api/replays", "{\"since\":\"yesterday\"}").statusCode())
+                .isEqualTo(400);
+        assertThat(adminPost("/api/replays", "{\"channel\":\"slack'; DROP TABLE call_audit; --\"}")
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(adminPost("/api/replays", "not json").statusCode()).isEqualTo(400);
+        assertThat(adminPost("/api/replays", "[1]").statusCode()).isEqualTo(400);
+        assertThat(admin("GET", "/api/replays/no-such-replay").statusCode()).isEqualTo(404);
+        assertThat(http.post("/api/replays", "application/json", "{}".getBytes(), Map.of())
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     @Test
@@ -232,6 +310,14 @@ class DeliveryFaultsIT {
         return method.equals("GET")
                 ? new Http(webhook.getPort(), port).get(path, Map.of("Authorization", ADMIN))
                 : http.post(path, null, new byte[0], Map.of("Authorization", ADMIN));
+    }
+
+    HttpResponse<String> adminPost(String path, String json) {
+        return http.post(
+                path,
+                "application/json",
+                json.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Map.of("Authorization", ADMIN));
     }
 
     void awaitStatus(String deliveryId, String channel, String status) {

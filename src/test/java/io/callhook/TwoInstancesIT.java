@@ -173,7 +173,7 @@ class TwoInstancesIT {
     /**
      * An instance killed with SIGKILL under load and started again (same host and port, so the same instance
      * id) takes its dead run's claims and untouched events back at once: everything it acknowledged reaches
-     * Slack within what Slack's pace alone needs, with the default 90 s lease and 30 s grace.
+     * Slack in little more than Slack's pace alone needs, long before the 90 s lease or the grace expire.
      */
     @Test
     void aRestartedInstanceResumesItsOwnOwedSendsAtOnce() throws Exception {
@@ -185,6 +185,9 @@ class TwoInstancesIT {
         // 20 posts a second: a backlog builds up while four senders post 200 calls as fast as they can
         environment.put("CALLHOOK_SLACK_MIN_INTERVAL", "50ms");
         environment.put("CALLHOOK_SLACK_BURST", "1");
+        // owed work nobody resumes waits for the grace (undispatched events) or the 90 s lease (claims): at
+        // 120 s both lie far beyond the deadline below, which only resuming at once can meet
+        environment.put("CALLHOOK_DELIVERY_GRACE", "120s");
         Path dir = Files.createTempDirectory("callhook-restart");
         java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
         JarProcess first = new JarProcess(dir, environment).start();
@@ -220,19 +223,20 @@ class TwoInstancesIT {
 
         try (JarProcess again = first.again().start()) {
             long restartedAt = System.nanoTime();
-            // the pace alone: one post per 50 ms; plus the first recovery pass, 2 s after the start
-            Duration pace = Duration.ofMillis(50 * owed).plusSeconds(8);
-            await().atMost(pace)
+            // the pace alone needs 50 ms a post (about 9 s); a cold JVM on a busy 2-core CI machine adds some
+            await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> acknowledged.stream().allMatch(id -> "SENT".equals(status(id))));
             Duration took = Duration.ofNanos(System.nanoTime() - restartedAt);
             String figures = String.format(
                     "restart after kill -9 on PostgreSQL: %d acknowledged, %d owed at the kill, all SENT %d ms after"
-                            + " the restart was ready (the pace alone needs %d ms; lease 90 s, grace 30 s)%n",
+                            + " the restart was ready (the pace alone needs %d ms; lease 90 s, grace 120 s)%n",
                     acknowledged.size(), owed, took.toMillis(), 50 * owed);
             System.out.print(figures);
             Files.writeString(Path.of("target", "restart-figures.txt"), figures);
-            assertThat(took).as("well inside the 30 s grace and the 90 s lease").isLessThan(Duration.ofSeconds(30));
+            assertThat(took)
+                    .as("well inside the 120 s grace and the 90 s lease")
+                    .isLessThan(Duration.ofSeconds(60));
             assertThat(again.log()).contains("left by this instance's previous run");
             for (String id : acknowledged) {
                 assertThat(slackPosts(id)).as("Slack messages for %s", id).isBetween(1L, 2L);

@@ -85,16 +85,23 @@ class EventsApi {
         return ResponseEntity.ok(events(rows).get(0));
     }
 
-    /** Its FAILED deliveries become PENDING and the event is dispatched again at once. */
+    /**
+     * Its FAILED deliveries (or only {@code channel}'s) become PENDING and the event is dispatched again at
+     * once.
+     */
     @PostMapping("/{deliveryId}/replay")
-    ResponseEntity<?> replay(@PathVariable String deliveryId) {
+    ResponseEntity<?> replay(@PathVariable String deliveryId, @RequestParam(required = false) String channel) {
         if (jdbc.queryForList("SELECT 1 FROM call_audit WHERE delivery_id = ?", deliveryId)
                 .isEmpty()) {
             return error(HttpStatus.NOT_FOUND, "no event with delivery id " + deliveryId);
         }
-        List<String> reopened = ledger.reopenFailed(deliveryId);
+        List<String> reopened = ledger.reopenFailed(deliveryId, channel);
         if (reopened.isEmpty()) {
-            return error(HttpStatus.CONFLICT, "delivery " + deliveryId + " has no FAILED channel to replay");
+            return error(
+                    HttpStatus.CONFLICT,
+                    channel == null
+                            ? "delivery " + deliveryId + " has no FAILED channel to replay"
+                            : "delivery " + deliveryId + " has no FAILED " + channel + " delivery to replay");
         }
         recovery.redispatch(deliveryId);
         return ResponseEntity.accepted().body(Map.of("deliveryId", deliveryId, "replayed", reopened));

@@ -88,7 +88,7 @@ public class DeliveryLedger {
             WHERE status = 'PENDING' AND lease_owner = ? AND lease_token = ANY(?)""";
     private static final String REOPEN = """
             UPDATE call_delivery SET status = 'PENDING', lease_owner = NULL, lease_token = NULL, lease_until = NULL,
-            updated_at = ? WHERE delivery_id = ? AND status = 'FAILED'""";
+            updated_at = ? WHERE delivery_id = ? AND channel = ? AND status = 'FAILED'""";
 
     private final JdbcTemplate jdbc;
     private final CallhookMetrics metrics;
@@ -428,15 +428,25 @@ public class DeliveryLedger {
         return jdbc.update(CLAIM_FOR_RECOVERY, instance, now.plus(hold), deliveryId, now) > 0;
     }
 
-    /** FAILED deliveries of the event become PENDING again, unclaimed. Returns their channels. */
-    public List<String> reopenFailed(String deliveryId) {
+    /**
+     * FAILED deliveries of the event become PENDING again, unclaimed: all of them, or only {@code channel}'s
+     * when it is given. Returns their channels.
+     */
+    public List<String> reopenFailed(String deliveryId, String channel) {
         return transaction.execute(status -> {
-            List<String> failed = jdbc.queryForList(
-                    "SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ? ORDER BY channel FOR UPDATE",
-                    String.class,
-                    deliveryId,
-                    FAILED);
-            jdbc.update(REOPEN, clock.now(), deliveryId);
+            List<String> failed = jdbc
+                    .queryForList(
+                            "SELECT channel FROM call_delivery WHERE delivery_id = ? AND status = ? ORDER BY channel"
+                                    + " FOR UPDATE",
+                            String.class,
+                            deliveryId,
+                            FAILED)
+                    .stream()
+                    .filter(failedChannel -> channel == null || channel.equals(failedChannel))
+                    .toList();
+            for (String reopened : failed) {
+                jdbc.update(REOPEN, clock.now(), deliveryId, reopened);
+            }
             return failed;
         });
     }

@@ -186,6 +186,11 @@ public class DeliveryRecovery {
         }
     }
 
+    /** Whether the hand-off takes an event now: an in-process queue with room, or a broker. */
+    public boolean hasRoomToDispatch() {
+        return roomToDispatch() > 0;
+    }
+
     /** Room left in the hand-off when it is an in-process queue; a broker's is not measured here. */
     private int roomToDispatch() {
         Endpoint endpoint = producer.getCamelContext().getEndpoint(dispatchUri);

@@ -63,6 +63,7 @@ public class Retention {
                 deleted += delete(batch);
             }
         } while (batch.size() == properties.batchSize() && System.nanoTime() < deadline);
+        forgetReplays(cutoff);
         if (deleted > 0) {
             log.info(
                     "Retention: deleted {} event(s) received before {} with their deliveries{}",
@@ -71,6 +72,16 @@ public class Retention {
                     batch.size() == properties.batchSize() ? "; more at the next run" : "");
         }
         return deleted;
+    }
+
+    /** Bulk replays (a handful a day at most) are forgotten with the events they replayed. */
+    private void forgetReplays(OffsetDateTime cutoff) {
+        transaction.executeWithoutResult(status -> {
+            jdbc.update(
+                    "DELETE FROM replay_item WHERE replay_id IN (SELECT replay_id FROM replay_run WHERE created_at < ?)",
+                    cutoff);
+            jdbc.update("DELETE FROM replay_run WHERE created_at < ?", cutoff);
+        });
     }
 
     private int delete(List<String> ids) {

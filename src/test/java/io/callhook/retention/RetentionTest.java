@@ -75,6 +75,8 @@ class RetentionTest {
         jdbc.update(
                 "INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)", "old-undispatched", ago(50));
         event(jdbc, "recent", Duration.ofDays(29), "SENT");
+        replay(jdbc, "old-replay", ago(35), "old-failed");
+        replay(jdbc, "recent-replay", ago(1), "recent");
 
         int deleted = retention(database, Duration.ofDays(30), 2).purge();
 
@@ -85,6 +87,15 @@ class RetentionTest {
                         "SELECT delivery_id || ':' || status FROM call_delivery ORDER BY delivery_id, status",
                         String.class))
                 .containsExactly("old-pending:PENDING", "old-pending:SENT", "recent:SENT");
+        assertThat(jdbc.queryForList("SELECT replay_id FROM replay_run", String.class))
+                .containsExactly("recent-replay");
+        assertThat(jdbc.queryForList("SELECT replay_id FROM replay_item", String.class))
+                .containsExactly("recent-replay");
+    }
+
+    static void replay(JdbcTemplate jdbc, String id, OffsetDateTime at, String deliveryId) {
+        jdbc.update("INSERT INTO replay_run (replay_id, created_at, filter, total) VALUES (?, ?, '{}', 1)", id, at);
+        jdbc.update("INSERT INTO replay_item (replay_id, delivery_id, channel) VALUES (?, ?, 'c0')", id, deliveryId);
     }
 
     @ParameterizedTest

@@ -1,0 +1,223 @@
+package io.callhook.replay;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import jakarta.annotation.PreDestroy;
+
+import io.callhook.db.DatabaseClock;
+import io.callhook.delivery.DeliveryRecovery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * "Send all the Slack failures of the last six hours again": the FAILED deliveries a filter matches become
+ * PENDING in one transaction, recorded as one replay, and their events are handed to dispatch as fast as the
+ * dispatch queue takes them. What is not handed over (the instance stops, the queue stays full) is PENDING
+ * and unclaimed, so recovery sends it after its grace period: a replay, once answered, is never lost.
+ *
+ * <p>Progress is read from the deliveries' current states, so any instance answers for any replay.
+ */
+@Component
+public class BulkReplay {
+
+    /** The most deliveries one replay reopens: a larger filter is refused (narrow it, or replay in parts). */
+    public static final int MAX_DELIVERIES = 50_000;
+
+    /** How long the hand-over waits for room in a full dispatch queue before leaving the rest to recovery. */
+    static final Duration ROOM_WAIT = Duration.ofSeconds(30);
+
+    private static final Logger log = LoggerFactory.getLogger(BulkReplay.class);
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
+    private final DeliveryRecovery recovery;
+    private final DatabaseClock clock;
+    private final ExecutorService handOver = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "callhook-bulk-replay");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public BulkReplay(
+            JdbcTemplate jdbc, TransactionTemplate transaction, DeliveryRecovery recovery, DatabaseClock clock) {
+        this.jdbc = jdbc;
+        this.transaction = transaction;
+        this.recovery = recovery;
+        this.clock = clock;
+    }
+
+    /** How many FAILED deliveries (of how many events) the filter matches now: what a replay would reopen. */
+    public Matching count(ReplayFilter filter) {
+        Where where = filter.where();
+        return jdbc.queryForObject(
+                "SELECT COUNT(*), COUNT(DISTINCT d.delivery_id) " + where.sql(),
+                (row, n) -> new Matching(row.getInt(1), row.getInt(2)),
+                where.parameters());
+    }
+
+    /**
+     * Reopens what the filter matches and starts handing its events to dispatch. Empty when it matches
+     * nothing; {@link TooMany} when it matches more than {@link #MAX_DELIVERIES}.
+     */
+    public Optional<Progress> start(ReplayFilter filter) {
+        Matching matching = count(filter);
+        if (matching.deliveries() > MAX_DELIVERIES) {
+            throw new TooMany(matching.deliveries());
+        }
+        if (matching.deliveries() == 0) {
+            return Optional.empty();
+        }
+        String id = UUID.randomUUID().toString();
+        Where where = filter.where();
+        List<String> events = transaction.execute(status -> {
+            OffsetDateTime now = clock.now();
+            jdbc.update(
+                    "INSERT INTO replay_run (replay_id, created_at, filter, total) VALUES (?, ?, ?, 0)",
+                    id,
+                    now,
+                    filter.json());
+            List<Object> parameters = new ArrayList<>(List.of(id));
+            parameters.addAll(List.of(where.parameters()));
+            jdbc.update(
+                    "INSERT INTO replay_item (replay_id, delivery_id, channel) SELECT ?, d.delivery_id, d.channel "
+                            + where.sql(),
+                    parameters.toArray());
+            // only what is still FAILED: a concurrent replay or a single one may have reopened some already
+            int reopened = jdbc.update("""
+                    UPDATE call_delivery SET status = 'PENDING', lease_owner = NULL, lease_token = NULL,
+                    lease_until = NULL, updated_at = ? WHERE status = 'FAILED' AND EXISTS (SELECT 1 FROM replay_item r
+                    WHERE r.replay_id = ? AND r.delivery_id = call_delivery.delivery_id
+                    AND r.channel = call_delivery.channel)""", now, id);
+            jdbc.update("UPDATE replay_run SET total = ? WHERE replay_id = ?", reopened, id);
+            return jdbc.queryForList(
+                    "SELECT DISTINCT delivery_id FROM replay_item WHERE replay_id = ?", String.class, id);
+        });
+        log.info(
+                "Bulk replay {}: {} FAILED delivery(ies) of {} event(s) reopened",
+                id,
+                matching.deliveries(),
+                events.size());
+        handOver.execute(() -> handOver(id, events));
+        return progress(id);
+    }
+
+    /** The replay's deliveries by their current state; empty for an unknown id. */
+    public Optional<Progress> progress(String replayId) {
+        List<Map<String, Object>> run =
+                jdbc.queryForList("SELECT created_at, filter, total FROM replay_run WHERE replay_id = ?", replayId);
+        if (run.isEmpty()) {
+            return Optional.empty();
+        }
+        int pending = 0;
+        int sent = 0;
+        int failed = 0;
+        int skipped = 0;
+        for (Map<String, Object> row : jdbc.queryForList("""
+                SELECT d.status, COUNT(*) AS n FROM replay_item r JOIN call_delivery d
+                ON d.delivery_id = r.delivery_id AND d.channel = r.channel
+                WHERE r.replay_id = ? GROUP BY d.status""", replayId)) {
+            int n = ((Number) row.get("n")).intValue();
+            switch ((String) row.get("status")) {
+                case "PENDING" -> pending = n;
+                case "SENT" -> sent = n;
+                case "FAILED" -> failed = n;
+                default -> skipped = n;
+            }
+        }
+        Map<String, Object> first = run.get(0);
+        return Optional.of(new Progress(
+                replayId,
+                instant(first.get("created_at")),
+                (String) first.get("filter"),
+                ((Number) first.get("total")).intValue(),
+                pending,
+                sent,
+                failed,
+                skipped));
+    }
+
+    private void handOver(String id, List<String> events) {
+        int handed = 0;
+        try {
+            for (String event : events) {
+                if (!awaitRoom()) {
+                    log.warn(
+                            "Bulk replay {}: the dispatch queue stayed full; {} event(s) left to recovery",
+                            id,
+                            events.size() - handed);
+                    return;
+                }
+                recovery.redispatch(event);
+                handed++;
+            }
+            log.info("Bulk replay {}: {} event(s) handed to dispatch", id, handed);
+        } catch (RuntimeException e) {
+            // PENDING and unclaimed: recovery sends them after its grace period
+            log.warn("Bulk replay {}: {} event(s) left to recovery: {}", id, events.size() - handed, e.toString());
+        }
+    }
+
+    private boolean awaitRoom() {
+        long deadline = System.nanoTime() + ROOM_WAIT.toNanos();
+        while (!recovery.hasRoomToDispatch()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        handOver.shutdownNow();
+        handOver.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private static String instant(Object value) {
+        if (value instanceof OffsetDateTime time) {
+            return time.toInstant().toString();
+        }
+        if (value instanceof java.sql.Timestamp time) {
+            return time.toInstant().toString();
+        }
+        return String.valueOf(value);
+    }
+
+    public record Matching(int deliveries, int events) {}
+
+    /** A replay: what it reopened ({@code total}) and where those deliveries stand now. */
+    public record Progress(
+            String id, String createdAt, String filter, int total, int pending, int sent, int failed, int skipped) {
+
+        public boolean done() {
+            return pending == 0;
+        }
+    }
+
+    /** The filter matches more than one replay may reopen. */
+    public static final class TooMany extends RuntimeException {
+        public TooMany(int matching) {
+            super("the filter matches " + matching + " FAILED deliveries, more than " + MAX_DELIVERIES
+                    + " a replay reopens: narrow it (channel, since, until)");
+        }
+    }
+
+    record Where(String sql, Object[] parameters) {}
+}

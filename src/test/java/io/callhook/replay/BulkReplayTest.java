@@ -1,0 +1,176 @@
+package io.callhook.replay;
+
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+
+import io.callhook.db.DatabaseClock;
+import io.callhook.delivery.DeliveryRecovery;
+import io.callhook.testing.Databases;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.timeout;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+/**
+ * The SQL of a bulk replay on H2 and PostgreSQL: a filter counts and reopens exactly the FAILED deliveries
+ * it names, progress follows their states, and every reopened event is handed to dispatch. The dispatch
+ * hand-off is the one part stubbed (DeliveryFaultsIT runs a bulk replay against the running service).
+ */
+class BulkReplayTest {
+
+    static EmbeddedPostgres postgres;
+
+    @BeforeAll
+    static void start() {
+        postgres = Databases.postgres();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        postgres.close();
+    }
+
+    static Stream<String> databases() {
+        return Stream.of("h2", "postgresql");
+    }
+
+    DataSource database(String kind) {
+        if (kind.equals("h2")) {
+            return Databases.h2("bulk-replay-" + System.nanoTime());
+        }
+        JdbcTemplate admin = Databases.jdbc(postgres);
+        String name = "bulk_replay_" + System.nanoTime();
+        admin.execute("CREATE DATABASE " + name);
+        DataSource database = postgres.getDatabase("postgres", name);
+        org.flywaydb.core.Flyway.configure()
+                .dataSource(database)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return database;
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void aFilterReopensExactlyTheFailedDeliveriesItNamesAndProgressFollowsThem(String kind) {
+        DataSource database = database(kind);
+        JdbcTemplate jdbc = new JdbcTemplate(database);
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        delivery(jdbc, "recent-slack-1", "slack", "FAILED", now.minusHours(1));
+        delivery(jdbc, "recent-slack-2", "slack", "FAILED", now.minusHours(2));
+        delivery(jdbc, "recent-slack-2", "email", "FAILED", now.minusHours(2));
+        delivery(jdbc, "old-slack", "slack", "FAILED", now.minusHours(30));
+        delivery(jdbc, "recent-sent", "slack", "SENT", now.minusHours(1));
+        DeliveryRecovery recovery = mock(DeliveryRecovery.class);
+        when(recovery.hasRoomToDispatch()).thenReturn(true);
+        BulkReplay replays = new BulkReplay(
+                jdbc,
+                new TransactionTemplate(new DataSourceTransactionManager(database)),
+                recovery,
+                new DatabaseClock(jdbc, Clock.systemUTC()));
+        ReplayFilter lastSixHoursOfSlack = new ReplayFilter("slack", null, now.minusHours(6), null);
+
+        assertThat(replays.count(lastSixHoursOfSlack)).isEqualTo(new BulkReplay.Matching(2, 2));
+        assertThat(replays.count(new ReplayFilter(null, null, null, null))).isEqualTo(new BulkReplay.Matching(4, 3));
+        assertThat(replays.count(new ReplayFilter(null, "call.started", null, null)))
+                .isEqualTo(new BulkReplay.Matching(0, 0));
+        assertThat(replays.count(new ReplayFilter(null, null, null, now.minusHours(24))))
+                .isEqualTo(new BulkReplay.Matching(1, 1));
+
+        BulkReplay.Progress started = replays.start(lastSixHoursOfSlack).orElseThrow();
+
+        assertThat(started.total()).isEqualTo(2);
+        assertThat(started.pending()).isEqualTo(2);
+        assertThat(started.done()).isFalse();
+        assertThat(started.filter()).contains("\"channel\":\"slack\"");
+        assertThat(statuses(jdbc))
+                .containsExactly(
+                        "old-slack:slack:FAILED",
+                        "recent-sent:slack:SENT",
+                        "recent-slack-1:slack:PENDING",
+                        "recent-slack-2:email:FAILED",
+                        "recent-slack-2:slack:PENDING");
+        verify(recovery, timeout(5000)).redispatch("recent-slack-1");
+        verify(recovery, timeout(5000)).redispatch("recent-slack-2");
+
+        jdbc.update(
+                "UPDATE call_delivery SET status = 'SENT' WHERE delivery_id = 'recent-slack-1' AND channel = 'slack'");
+        jdbc.update(
+                "UPDATE call_delivery SET status = 'FAILED' WHERE delivery_id = 'recent-slack-2' AND channel = 'slack'");
+        BulkReplay.Progress finished = replays.progress(started.id()).orElseThrow();
+        assertThat(finished.sent()).isEqualTo(1);
+        assertThat(finished.failed()).isEqualTo(1);
+        assertThat(finished.pending()).isZero();
+        assertThat(finished.done()).isTrue();
+        assertThat(replays.progress("no-such-replay")).isEmpty();
+        assertThat(replays.start(new ReplayFilter("teams", null, null, null))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void aFilterMatchingMoreThanOneReplayMayTakeIsRefusedUntouched(String kind) {
+        DataSource database = database(kind);
+        JdbcTemplate jdbc = new JdbcTemplate(database);
+        OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(5);
+        jdbc.batchUpdate(
+                "INSERT INTO call_audit (delivery_id, event, received_at, payload) VALUES (?, 'call.ended', ?, '{}')",
+                java.util.stream.IntStream.range(0, BulkReplay.MAX_DELIVERIES + 1)
+                        .mapToObj(i -> new Object[] {"e-" + i, at})
+                        .toList());
+        jdbc.batchUpdate(
+                "INSERT INTO call_delivery (delivery_id, channel, status, created_at, updated_at)"
+                        + " VALUES (?, 'slack', 'FAILED', ?, ?)",
+                java.util.stream.IntStream.range(0, BulkReplay.MAX_DELIVERIES + 1)
+                        .mapToObj(i -> new Object[] {"e-" + i, at, at})
+                        .toList());
+        BulkReplay replays = new BulkReplay(
+                jdbc,
+                new TransactionTemplate(new DataSourceTransactionManager(database)),
+                mock(DeliveryRecovery.class),
+                new DatabaseClock(jdbc, Clock.systemUTC()));
+
+        assertThatThrownBy(() -> replays.start(new ReplayFilter("slack", null, null, null)))
+                .isInstanceOf(BulkReplay.TooMany.class)
+                .hasMessageContaining("narrow it");
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM call_delivery WHERE status = 'FAILED'", Integer.class))
+                .isEqualTo(BulkReplay.MAX_DELIVERIES + 1);
+    }
+
+    static void delivery(JdbcTemplate jdbc, String id, String channel, String status, OffsetDateTime at) {
+        jdbc.update(
+                "INSERT INTO call_audit (delivery_id, event, received_at, payload) SELECT ?, 'call.ended', ?, '{}'"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM call_audit WHERE delivery_id = ?)",
+                id,
+                at,
+                id);
+        jdbc.update(
+                "INSERT INTO call_delivery (delivery_id, channel, status, attempts, created_at, updated_at)"
+                        + " VALUES (?, ?, ?, 1, ?, ?)",
+                id,
+                channel,
+                status,
+                at,
+                at);
+    }
+
+    static List<String> statuses(JdbcTemplate jdbc) {
+        return jdbc.queryForList(
+                "SELECT delivery_id || ':' || channel || ':' || status FROM call_delivery ORDER BY delivery_id, channel",
+                String.class);
+    }
+}

@@ -164,7 +164,7 @@ public class Destinations implements Channels {
     }
 
     /** The template's defaults, overridden by what the templated route gives. */
-    static Map<String, Object> parameters(RouteDefinition definition) {
+    public static Map<String, Object> parameters(RouteDefinition definition) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (definition != null) {
             if (definition.getTemplateDefaultParameters() != null) {

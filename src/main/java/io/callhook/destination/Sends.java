@@ -5,6 +5,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,10 +21,12 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Expression;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.ExchangeBuilder;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.support.ExchangeHelper;
 import org.apache.camel.util.ObjectHelper;
 import org.springframework.stereotype.Component;
+import org.springframework.web.util.HtmlUtils;
 
 /**
  * The two steps of the channel template that make a send: {@link #render} turns the event into the
@@ -171,6 +174,70 @@ public class Sends {
                 destinations.mask(failure.getClass().getSimpleName() + " sending to " + destination.name() + ": "
                         + printable(failure.getMessage(), 500)),
                 failures.isTransient(failure));
+    }
+
+    /**
+     * A note of the service's own (an alert) through a declared destination: paced like its other sends, sent
+     * once, not recorded in the ledger. Slack gets a mrkdwn section, email a subject and text, a text
+     * destination the text; a JSON destination cannot carry one. Returns the failure, or empty when sent.
+     */
+    public Optional<String> note(String destinationName, String title, String text) throws InterruptedException {
+        Optional<Destination> declared = destinations.get(destinationName);
+        if (declared.isEmpty()) {
+            return Optional.of("no destination named " + destinationName + " is declared");
+        }
+        Destination destination = declared.get();
+        Optional<String> off = destinations.offReason(destinationName);
+        if (off.isPresent()) {
+            return off;
+        }
+        Map<String, Object> headers = new LinkedHashMap<>();
+        String body;
+        switch (destination.format()) {
+            case SLACK -> {
+                body = SlackMessages.note(title, text);
+                headers.put(Exchange.HTTP_METHOD, "POST");
+                headers.put(Exchange.CONTENT_TYPE, "application/json");
+            }
+            case EMAIL -> {
+                headers.put("Subject", SummaryMail.subject(title));
+                headers.put("CamelMailAlternativeBody", title + "\n\n" + text);
+                body = "<p><strong>" + HtmlUtils.htmlEscape(title) + "</strong></p><pre>" + HtmlUtils.htmlEscape(text)
+                        + "</pre>";
+            }
+            case TEXT -> {
+                body = title + "\n" + text;
+                headers.put(Exchange.HTTP_METHOD, "POST");
+                headers.put(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
+            }
+            default -> {
+                return Optional.of(
+                        destinationName + " is a " + destination.format().name().toLowerCase(Locale.ROOT)
+                                + " destination: a note goes to slack, email or text destinations");
+            }
+        }
+        if (!destination.token().isEmpty()) {
+            headers.put("Authorization", "Bearer " + destination.token());
+        }
+        pacer.await(destination);
+        Exchange note = ExchangeBuilder.anExchange(camel).withBody(body).build();
+        note.getMessage().getHeaders().putAll(headers);
+        if (!destination.url().isEmpty()) {
+            note.getMessage().setHeader(Exchange.HTTP_URI, destination.url());
+        }
+        Exchange sent = producer.send(destination.endpointUri(), note);
+        Exception failure = sent.getException();
+        if (failure == null) {
+            return Optional.empty();
+        }
+        HttpOperationFailedException http = ObjectHelper.getException(HttpOperationFailedException.class, failure);
+        if (http != null) {
+            retryAfter(http).ifPresent(wait -> pacer.hold(destination, wait));
+            return Optional.of(destinations.mask("HTTP " + http.getStatusCode() + " from " + destinationName + ": "
+                    + printable(http.getResponseBody(), 300)));
+        }
+        return Optional.of(destinations.mask(failure.getClass().getSimpleName() + " sending to " + destinationName
+                + ": " + printable(failure.getMessage(), 300)));
     }
 
     private Destination destination(Exchange exchange) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.callhook.alert.Alert;
 import io.callhook.call.CallFacts;
 import io.callhook.destination.Destination;
 import io.callhook.destination.Destinations;
@@ -41,6 +42,9 @@ import org.springframework.stereotype.Component;
 @Component
 class DestinationCheck {
 
+    /** The route template of routes/alerts.camel.yaml: its alerts are checked too. */
+    static final String ALERT_TEMPLATE = "alert";
+
     private final CamelContext camel;
     private final Sends sends;
     private final SlackProperties slack;
@@ -70,6 +74,9 @@ class DestinationCheck {
         List<String> notes = new ArrayList<>();
         Set<String> rendered = new HashSet<>();
         Set<String> named = new LinkedHashSet<>();
+        List<Declared> alerts = new ArrayList<>();
+        // a file that did not parse declares nothing: its destinations would be reported missing everywhere
+        boolean allParsed = problems.isEmpty();
         templated.forEach((file, list) -> {
             for (TemplatedRouteDefinition use : list) {
                 int line = lineOf(contents.get(file), use);
@@ -82,6 +89,13 @@ class DestinationCheck {
                     continue;
                 }
                 boolean fits = parametersFit(file, line, use, template, problems);
+                if (ALERT_TEMPLATE.equals(template.getId()) && fits) {
+                    try {
+                        alerts.add(new Declared(file, line, Alert.of(parameters(template, use), this::resolve)));
+                    } catch (RuntimeException e) {
+                        problems.add(new Problem(file, line, RoutesValidator.describe(e)));
+                    }
+                }
                 if (!Destinations.TEMPLATE.equals(template.getId())) {
                     continue;
                 }
@@ -120,8 +134,22 @@ class DestinationCheck {
             }
         });
         routes.forEach((file, list) -> list.forEach(route -> namedChannels(file, route, named, problems)));
+        for (Declared declared : allParsed ? alerts : List.<Declared>of()) {
+            for (String recipient : declared.alert().recipients()) {
+                if (!named.contains(recipient)) {
+                    problems.add(new Problem(
+                            declared.file(),
+                            declared.line(),
+                            "alert '" + declared.alert().name() + "' notifies '" + recipient
+                                    + "', which no destination declares (declared: " + String.join(", ", named) + ")"));
+                }
+            }
+        }
         return new Result(destinations, notes, rendered);
     }
+
+    /** An alert as declared, where it is declared. */
+    private record Declared(Path file, int line, Alert alert) {}
 
     /** Every parameter given is one the template has; every one it requires without a default is given. */
     private static boolean parametersFit(

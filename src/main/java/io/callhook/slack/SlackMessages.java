@@ -1,12 +1,15 @@
 package io.callhook.slack;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.slack.api.model.Message;
+import com.slack.api.model.block.SectionBlock;
+import com.slack.api.model.block.composition.MarkdownTextObject;
 import com.slack.api.util.json.GsonFactory;
 import com.slack.api.webhook.Payload;
 import io.callhook.call.CallFacts;
@@ -88,6 +91,24 @@ public class SlackMessages {
                 .blocks(message.getBlocks())
                 .attachments(message.getAttachments())
                 .threadTs(message.getThreadTs())
+                .build());
+    }
+
+    /**
+     * A note of the service's own (an alert): a title and a text in one mrkdwn section, escaped and cut to
+     * Block Kit's section limit, with the plain text as the notification's fallback.
+     */
+    public static String note(String title, String text) {
+        String section = "*" + mrkdwn(title) + "*\n" + mrkdwn(text);
+        if (section.length() > BlockKitLimits.SECTION_TEXT) {
+            section = section.substring(0, BlockKitLimits.SECTION_TEXT - 1) + "…";
+        }
+        String fallback = title.length() > MAX_SHORT_TEXT ? title.substring(0, MAX_SHORT_TEXT - 1) + "…" : title;
+        return SLACK_JSON.toJson(Payload.builder()
+                .text(fallback)
+                .blocks(List.of(SectionBlock.builder()
+                        .text(MarkdownTextObject.builder().text(section).build())
+                        .build()))
                 .build());
     }
 

@@ -197,6 +197,27 @@ class RoutesValidatorTest {
                 .hasSize(2);
     }
 
+    @Test
+    void anAlertWithAnUnknownConditionOrAnUndeclaredRecipientIsNamed() throws IOException {
+        copyRoutes();
+        edit("alerts.camel.yaml", "value: failure-rate", "value: failure-ratio");
+        edit(
+                "alerts.camel.yaml",
+                "        value: backlog\n      - name: when",
+                "        value: backlog\n      - name: notify\n        value: slack-alerts,pager\n      - name: when");
+
+        assertThat(validator.validate(dir).problems())
+                .extracting(Problem::toString)
+                .anySatisfy(p -> assertThat(p)
+                        .contains("alerts.camel.yaml:")
+                        .contains("when must be one of failing, failure-rate, backlog, failed")
+                        .contains("failure-ratio"))
+                .anySatisfy(p -> assertThat(p)
+                        .contains("alerts.camel.yaml:")
+                        .contains("alert 'backlog' notifies 'pager', which no destination declares"))
+                .hasSize(2);
+    }
+
     Problem only() {
         Report report = validator.validate(dir);
         assertThat(report.problems()).hasSize(1);

@@ -1,0 +1,268 @@
+package io.callhook.alert;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import io.callhook.db.DatabaseClock;
+import io.callhook.destination.Destinations;
+import io.callhook.destination.Sends;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.RouteDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Checks the alerts that {@code routes/alerts.camel.yaml} declares, each on its own timer: asks the database
+ * whether the condition holds, and on a change tells the alert's destinations once — when it starts, once a
+ * window while it goes on, and when it clears. The state is a row per alert (and destination) in
+ * {@code alert_state}, changed by conditional updates, so with several instances one of them sends each
+ * note. A note never goes through the destination it is about.
+ */
+@Component("alerts")
+public class Alerts {
+
+    private static final Logger log = LoggerFactory.getLogger(Alerts.class);
+
+    private final JdbcTemplate jdbc;
+    private final DatabaseClock clock;
+    private final Destinations destinations;
+    private final Sends sends;
+    private final CamelContext camel;
+
+    public Alerts(JdbcTemplate jdbc, DatabaseClock clock, Destinations destinations, Sends sends, CamelContext camel) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.destinations = destinations;
+        this.sends = sends;
+        this.camel = camel;
+    }
+
+    /** The check of the alert whose timer fired: its declaration is the parameters of its route. */
+    public void check(Exchange exchange) throws InterruptedException {
+        String routeId = exchange.getFromRouteId();
+        Alert alert;
+        try {
+            alert = declared(routeId);
+        } catch (IllegalArgumentException e) {
+            log.error("Alert route {} cannot be checked: {}", routeId, e.getMessage());
+            return;
+        }
+        check(alert);
+    }
+
+    /** Checks one alert now; for an alert on each destination, each destination on its own. */
+    public void check(Alert alert) throws InterruptedException {
+        List<String> channels =
+                alert.perDestination() ? new ArrayList<>(destinations.names()) : List.of(alert.channel());
+        for (String channel : channels) {
+            OffsetDateTime now = clock.now();
+            Verdict verdict = evaluate(alert, channel, now);
+            String key = alert.name() + (alert.perDestination() ? ":" + channel : "");
+            transition(alert, key, channel, verdict, now);
+        }
+    }
+
+    private Alert declared(String routeId) {
+        Model model = camel.getCamelContextExtension().getContextPlugin(Model.class);
+        RouteDefinition definition = model.getRouteDefinition(routeId);
+        if (definition == null || definition.getTemplateParameters() == null) {
+            throw new IllegalArgumentException("it is not made from the alert route template");
+        }
+        return Alert.of(
+                Destinations.parameters(definition),
+                value -> value.contains("{{")
+                        ? camel.getCamelContextExtension().resolvePropertyPlaceholders(value, true)
+                        : value);
+    }
+
+    /** What the database says now: the condition holds, it clearly does not, or there is nothing to tell by. */
+    Verdict evaluate(Alert alert, String channel, OffsetDateTime now) {
+        OffsetDateTime since = now.minus(alert.window());
+        String about = channel.isEmpty() ? "all destinations" : channel;
+        switch (alert.when()) {
+            case FAILING -> {
+                int n = (int) Math.ceil(alert.threshold());
+                List<Map<String, Object>> last = jdbc.queryForList(
+                        "SELECT status, last_error FROM call_delivery WHERE channel = ? AND status IN ('SENT', 'FAILED')"
+                                + " AND updated_at >= ? ORDER BY updated_at DESC FETCH FIRST " + n + " ROWS ONLY",
+                        channel,
+                        since);
+                if (last.size() == n && last.stream().allMatch(row -> "FAILED".equals(row.get("status")))) {
+                    return Verdict.firing(channel + " failed its last " + n + " deliveries; the last error: "
+                            + last.get(0).get("last_error"));
+                }
+                if (!last.isEmpty() && "SENT".equals(last.get(0).get("status"))) {
+                    return Verdict.clear(channel + " is sending again");
+                }
+                return Verdict.UNKNOWN;
+            }
+            case FAILURE_RATE -> {
+                Map<String, Object> counts = jdbc.queryForMap(
+                        "SELECT COUNT(*) AS finished, COALESCE(SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END), 0)"
+                                + " AS failed FROM call_delivery WHERE channel = ? AND status IN ('SENT', 'FAILED')"
+                                + " AND updated_at >= ?",
+                        channel,
+                        since);
+                long finished = ((Number) counts.get("finished")).longValue();
+                long failed = ((Number) counts.get("failed")).longValue();
+                if (finished < alert.minimum()) {
+                    return Verdict.UNKNOWN;
+                }
+                double rate = 100.0 * failed / finished;
+                String figures = String.format(
+                        Locale.ROOT,
+                        "%s: %.0f%% of its %d deliveries in the last %s FAILED",
+                        channel,
+                        rate,
+                        finished,
+                        describe(alert.window()));
+                return rate >= alert.threshold() ? Verdict.firing(figures) : Verdict.clear(figures);
+            }
+            case BACKLOG -> {
+                long pending = channel.isEmpty()
+                        ? jdbc.queryForObject("SELECT COUNT(*) FROM call_delivery WHERE status = 'PENDING'", Long.class)
+                        : jdbc.queryForObject(
+                                "SELECT COUNT(*) FROM call_delivery WHERE status = 'PENDING' AND channel = ?",
+                                Long.class,
+                                channel);
+                long undispatched =
+                        channel.isEmpty() ? jdbc.queryForObject("SELECT COUNT(*) FROM dispatch_outbox", Long.class) : 0;
+                String figures = pending + " deliveries PENDING"
+                        + (channel.isEmpty()
+                                ? " and " + undispatched + " events not yet dispatched"
+                                : " on " + channel);
+                return pending + undispatched >= alert.threshold() ? Verdict.firing(figures) : Verdict.clear(figures);
+            }
+            case FAILED -> {
+                long failed = channel.isEmpty()
+                        ? jdbc.queryForObject(
+                                "SELECT COUNT(*) FROM call_delivery WHERE status = 'FAILED' AND updated_at >= ?",
+                                Long.class,
+                                since)
+                        : jdbc.queryForObject(
+                                "SELECT COUNT(*) FROM call_delivery WHERE status = 'FAILED' AND updated_at >= ?"
+                                        + " AND channel = ?",
+                                Long.class,
+                                since,
+                                channel);
+                String figures =
+                        failed + " deliveries FAILED in the last " + describe(alert.window()) + " (" + about + ")";
+                return failed >= alert.threshold() ? Verdict.firing(figures) : Verdict.clear(figures);
+            }
+            default -> throw new IllegalStateException(alert.when().name());
+        }
+    }
+
+    private void transition(Alert alert, String key, String channel, Verdict verdict, OffsetDateTime now)
+            throws InterruptedException {
+        List<Map<String, Object>> state = jdbc.queryForList("SELECT firing FROM alert_state WHERE alert_key = ?", key);
+        boolean firing = !state.isEmpty() && Boolean.TRUE.equals(state.get(0).get("firing"));
+        if (state.isEmpty()) {
+            try {
+                jdbc.update(
+                        "INSERT INTO alert_state (alert_key, firing, changed_at, notified_at) VALUES (?, FALSE, ?, ?)",
+                        key,
+                        now,
+                        now);
+            } catch (DuplicateKeyException anotherInstance) {
+                return; // its first check ran on another instance at the same moment: the next one goes on
+            }
+        }
+        if (verdict.kind() == Verdict.Kind.FIRING && !firing) {
+            if (claim(
+                    "SET firing = TRUE, changed_at = ?, notified_at = ? WHERE alert_key = ? AND firing = FALSE",
+                    now,
+                    now,
+                    key)) {
+                log.warn("Alert {}: {}", key, verdict.text());
+                if (!notify(alert, channel, "callhook alert " + key, verdict.text())) {
+                    // nobody was told: the next check tries again
+                    jdbc.update("UPDATE alert_state SET firing = FALSE WHERE alert_key = ?", key);
+                }
+            }
+        } else if (verdict.kind() == Verdict.Kind.FIRING) {
+            if (claim(
+                    "SET notified_at = ? WHERE alert_key = ? AND firing = TRUE AND notified_at < ?",
+                    now,
+                    key,
+                    now.minus(alert.window()))) {
+                log.warn("Alert {} still firing: {}", key, verdict.text());
+                notify(alert, channel, "callhook alert " + key + " still firing", verdict.text());
+            }
+        } else if (verdict.kind() == Verdict.Kind.CLEAR && firing) {
+            if (claim(
+                    "SET firing = FALSE, changed_at = ?, notified_at = ? WHERE alert_key = ? AND firing = TRUE",
+                    now,
+                    now,
+                    key)) {
+                log.info("Alert {} recovered: {}", key, verdict.text());
+                notify(alert, channel, "callhook alert " + key + " recovered", verdict.text());
+            }
+        }
+    }
+
+    private boolean claim(String update, Object... parameters) {
+        return jdbc.update("UPDATE alert_state " + update, parameters) == 1;
+    }
+
+    /**
+     * Sends the note to each of the alert's destinations but the one it is about. True when one took it, or
+     * when none could be asked (all off, or only the destination in question): the log line then stands.
+     */
+    private boolean notify(Alert alert, String channel, String title, String text) throws InterruptedException {
+        boolean tried = false;
+        boolean told = false;
+        for (String destination : alert.recipients()) {
+            if (destination.equals(channel)) {
+                continue; // never an alert about a destination through itself
+            }
+            if (destinations.get(destination).isEmpty()
+                    || destinations.offReason(destination).isPresent()) {
+                continue;
+            }
+            tried = true;
+            Optional<String> failure = sends.note(destination, title, text);
+            if (failure.isPresent()) {
+                log.warn("Alert {} could not be sent to {}: {}", title, destination, failure.get());
+            } else {
+                told = true;
+            }
+        }
+        return told || !tried;
+    }
+
+    private static String describe(Duration window) {
+        long minutes = window.toMinutes();
+        return minutes % 60 == 0 ? minutes / 60 + " h" : minutes + " min";
+    }
+
+    /** What a check found. */
+    record Verdict(Kind kind, String text) {
+
+        enum Kind {
+            FIRING,
+            CLEAR,
+            UNKNOWN
+        }
+
+        static final Verdict UNKNOWN = new Verdict(Kind.UNKNOWN, "");
+
+        static Verdict firing(String text) {
+            return new Verdict(Kind.FIRING, text);
+        }
+
+        static Verdict clear(String text) {
+            return new Verdict(Kind.CLEAR, text);
+        }
+    }
+}

@@ -92,7 +92,8 @@ class AlertsIT {
                 .willReturn(aResponse().withStatus(404).withBody("no_service")));
         slack.stubFor(post(urlPathEqualTo("/services/alerts"))
                 .willReturn(aResponse().withStatus(404).withBody("no_service")));
-        for (int i = 0; i < 5; i++) {
+        // ten failures in a row each: the alert says so once
+        for (int i = 0; i < 10; i++) {
             Samples call = Samples.of("call-ended-unknown-outcome");
             assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
             Samples unsuccessful = Samples.of("call-ended-unsuccessful");
@@ -104,7 +105,7 @@ class AlertsIT {
                                 "SELECT count(*) FROM call_delivery WHERE status = 'FAILED' AND channel IN"
                                         + " ('slack', 'slack-alerts')",
                                 Integer.class)
-                        == 10);
+                        == 20);
 
         Mailbox mailbox = new Mailbox(smtp);
         await().atMost(Duration.ofSeconds(20))

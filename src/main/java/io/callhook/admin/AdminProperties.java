@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("callhook.admin")
 public record AdminProperties(String token) {
 
-    boolean enabled() {
+    public boolean enabled() {
         return token != null && !token.isBlank();
     }
 }

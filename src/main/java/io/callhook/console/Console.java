@@ -1,0 +1,372 @@
+package io.callhook.console;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import io.callhook.admin.AdminProperties;
+import io.callhook.db.DatabaseClock;
+import io.callhook.delivery.DeliveryLedger;
+import io.callhook.delivery.DeliveryRecovery;
+import io.callhook.replay.BulkReplay;
+import io.callhook.replay.ReplayFilter;
+import io.callhook.retention.RetentionProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseBody;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+import org.springframework.web.util.UriComponentsBuilder;
+
+/**
+ * The events console: the dashboard, the events and their search, one event with its channels and replay
+ * buttons, bulk replay with its count before and its progress after. Pages are rendered here (Thymeleaf,
+ * {@code console/templates}); htmx swaps the parts that change, Chart.js draws the dashboard. Behind
+ * {@link ConsoleSecurity}.
+ */
+@Controller
+@RequestMapping("/console")
+class Console {
+
+    static final String COOKIE = "CALLHOOK_CONSOLE";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+    private static final List<String> STATUSES = List.of("PENDING", "SENT", "FAILED", "SKIPPED");
+    private static final List<String> OUTCOMES = List.of("successful", "unsuccessful", "unknown");
+
+    private final ConsoleQueries queries;
+    private final DeliveryLedger ledger;
+    private final DeliveryRecovery recovery;
+    private final BulkReplay replays;
+    private final DatabaseClock clock;
+    private final RetentionProperties retention;
+    private final AdminProperties admin;
+    private final MeterRegistry metrics;
+
+    Console(
+            ConsoleQueries queries,
+            DeliveryLedger ledger,
+            DeliveryRecovery recovery,
+            BulkReplay replays,
+            DatabaseClock clock,
+            RetentionProperties retention,
+            AdminProperties admin,
+            MeterRegistry metrics) {
+        this.queries = queries;
+        this.ledger = ledger;
+        this.recovery = recovery;
+        this.replays = replays;
+        this.clock = clock;
+        this.retention = retention;
+        this.admin = admin;
+        this.metrics = metrics;
+    }
+
+    @GetMapping("/sign-in")
+    String signIn(Model model) {
+        model.addAttribute("enabled", admin.enabled());
+        return "sign-in";
+    }
+
+    @GetMapping
+    String dashboard(@RequestParam(defaultValue = "24h") String period, Model model) {
+        model.addAttribute("period", "7d".equals(period) ? "7d" : "24h");
+        model.addAttribute("latency", latency());
+        common(model);
+        return "dashboard";
+    }
+
+    @GetMapping(path = "/dashboard.json", produces = "application/json")
+    @ResponseBody
+    Map<String, Object> dashboardData(@RequestParam(defaultValue = "24h") String period) {
+        Duration length = "7d".equals(period) ? Duration.ofDays(7) : Duration.ofHours(24);
+        Map<String, Object> data = queries.dashboard(length, clock.now());
+        data.put("latency", latency());
+        return data;
+    }
+
+    @GetMapping("/events")
+    String events(
+            @RequestParam Map<String, String> parameters,
+            @RequestHeader(name = "HX-Request", required = false) String htmx,
+            Model model) {
+        Map<String, String> form = new LinkedHashMap<>();
+        for (String field : List.of(
+                "deliveryId",
+                "callId",
+                "customer",
+                "phone",
+                "agent",
+                "event",
+                "outcome",
+                "channel",
+                "status",
+                "from",
+                "to")) {
+            String value = parameters.getOrDefault(field, "").trim();
+            form.put(field, value.length() > 200 ? value.substring(0, 200) : value);
+        }
+        model.addAttribute("form", form);
+        model.addAttribute("statuses", STATUSES);
+        model.addAttribute("outcomes", OUTCOMES);
+        common(model);
+        ConsoleQueries.Search search;
+        try {
+            search = search(form, parameters.get("beforeTime"), parameters.get("beforeId"));
+        } catch (IllegalArgumentException invalid) {
+            model.addAttribute("error", invalid.getMessage());
+            model.addAttribute("page", new ConsoleQueries.Page(List.of(), null, null));
+            return htmx != null ? "events :: results" : "events";
+        }
+        ConsoleQueries.Page page = queries.search(search);
+        model.addAttribute("page", page);
+        if (page.beforeTime() != null) {
+            UriComponentsBuilder next = UriComponentsBuilder.fromPath("/console/events");
+            form.forEach((name, value) -> {
+                if (!value.isEmpty()) {
+                    next.queryParam(name, value);
+                }
+            });
+            next.queryParam("beforeTime", page.beforeTime()).queryParam("beforeId", page.beforeId());
+            model.addAttribute("older", next.encode().build().toUriString());
+        }
+        return htmx != null ? "events :: results" : "events";
+    }
+
+    @GetMapping("/events/{deliveryId}")
+    String event(@PathVariable String deliveryId, Model model) {
+        Optional<ConsoleQueries.EventDetail> event = queries.event(deliveryId);
+        if (event.isEmpty()) {
+            model.addAttribute("missing", deliveryId);
+            common(model);
+            return "event";
+        }
+        model.addAttribute("detail", event.get());
+        common(model);
+        return "event";
+    }
+
+    /** Shown only on request: a transcript is the most personal part of a call. */
+    @GetMapping("/events/{deliveryId}/transcript")
+    String transcript(@PathVariable String deliveryId, Model model) {
+        model.addAttribute("transcript", queries.transcript(deliveryId).orElse(""));
+        return "event :: transcript";
+    }
+
+    @PostMapping("/events/{deliveryId}/replay")
+    String replay(
+            @PathVariable String deliveryId,
+            @RequestParam(required = false) String channel,
+            RedirectAttributes redirect) {
+        String only = channel == null || channel.isBlank() ? null : channel;
+        List<String> reopened = queries.event(deliveryId).isEmpty() ? List.of() : ledger.reopenFailed(deliveryId, only);
+        if (reopened.isEmpty()) {
+            redirect.addFlashAttribute("notice", "Nothing FAILED to replay.");
+        } else {
+            recovery.redispatch(deliveryId);
+            redirect.addFlashAttribute("notice", "Replaying " + String.join(", ", reopened) + ".");
+        }
+        return "redirect:"
+                + UriComponentsBuilder.fromPath("/console/events/{id}")
+                        .buildAndExpand(deliveryId)
+                        .encode()
+                        .toUriString();
+    }
+
+    @GetMapping("/replays")
+    String replays(Model model) {
+        model.addAttribute("form", Map.of("channel", "", "event", "", "within", "6h"));
+        common(model);
+        return "replays";
+    }
+
+    /** The first step of a bulk replay: how many deliveries the filter matches, and a button to go on. */
+    @PostMapping("/replays/count")
+    String countReplay(@RequestParam Map<String, String> parameters, Model model) {
+        common(model);
+        Map<String, String> form = replayForm(parameters);
+        model.addAttribute("form", form);
+        try {
+            ReplayFilter filter = filter(form);
+            model.addAttribute("matching", replays.count(filter));
+            model.addAttribute("filter", filter.json());
+        } catch (IllegalArgumentException invalid) {
+            model.addAttribute("error", invalid.getMessage());
+        }
+        return "replays";
+    }
+
+    @PostMapping("/replays")
+    String startReplay(@RequestParam Map<String, String> parameters, Model model, RedirectAttributes redirect) {
+        Map<String, String> form = replayForm(parameters);
+        try {
+            Optional<BulkReplay.Progress> started = replays.start(filter(form));
+            if (started.isEmpty()) {
+                redirect.addFlashAttribute("notice", "No FAILED delivery matches: nothing was replayed.");
+                return "redirect:/console/replays";
+            }
+            return "redirect:/console/replays/" + started.get().id();
+        } catch (IllegalArgumentException invalid) {
+            common(model);
+            model.addAttribute("form", form);
+            model.addAttribute("error", invalid.getMessage());
+            return "replays";
+        }
+    }
+
+    @GetMapping("/replays/{replayId}")
+    String replayProgress(
+            @PathVariable String replayId,
+            @RequestHeader(name = "HX-Request", required = false) String htmx,
+            Model model) {
+        Optional<BulkReplay.Progress> progress = replays.progress(replayId);
+        if (progress.isEmpty()) {
+            return "redirect:/console/replays";
+        }
+        model.addAttribute("progress", progress.get());
+        common(model);
+        return htmx != null ? "replay :: progress" : "replay";
+    }
+
+    @org.springframework.web.bind.annotation.ExceptionHandler(BulkReplay.TooMany.class)
+    ResponseEntity<String> tooMany(BulkReplay.TooMany tooMany) {
+        return ResponseEntity.status(HttpStatus.UNPROCESSABLE_ENTITY)
+                .contentType(org.springframework.http.MediaType.TEXT_PLAIN)
+                .body(tooMany.getMessage());
+    }
+
+    private Map<String, String> replayForm(Map<String, String> parameters) {
+        Map<String, String> form = new LinkedHashMap<>();
+        for (String field : List.of("channel", "event", "within")) {
+            form.put(field, parameters.getOrDefault(field, "").trim());
+        }
+        return form;
+    }
+
+    private ReplayFilter filter(Map<String, String> form) {
+        String channel = name(form.get("channel"), "channel");
+        String event = name(form.get("event"), "event type");
+        OffsetDateTime since = null;
+        if (!form.get("within").isEmpty()) {
+            Duration within;
+            try {
+                within = org.springframework.boot.convert.DurationStyle.detectAndParse(form.get("within"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Failed within must be a duration such as 6h or 30m.");
+            }
+            if (within.isNegative() || within.isZero()) {
+                throw new IllegalArgumentException("Failed within must be positive.");
+            }
+            since = clock.now().minus(within);
+        }
+        return new ReplayFilter(channel, event, since, null);
+    }
+
+    private static String name(String value, String what) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (!NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException("The " + what + " is a name such as slack or call.ended.");
+        }
+        return value;
+    }
+
+    private ConsoleQueries.Search search(Map<String, String> form, String beforeTime, String beforeId) {
+        String outcome = form.get("outcome");
+        if (!outcome.isEmpty() && !OUTCOMES.contains(outcome)) {
+            throw new IllegalArgumentException("The outcome is one of " + OUTCOMES + ".");
+        }
+        String status = form.get("status");
+        if (!status.isEmpty() && !STATUSES.contains(status)) {
+            throw new IllegalArgumentException("The delivery status is one of " + STATUSES + ".");
+        }
+        OffsetDateTime before = null;
+        if (beforeTime != null && !beforeTime.isBlank()) {
+            try {
+                before = OffsetDateTime.parse(beforeTime);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("That page link is broken: search again.");
+            }
+        }
+        return new ConsoleQueries.Search(
+                blank(form.get("deliveryId")),
+                blank(form.get("callId")),
+                blank(form.get("customer")),
+                blank(form.get("phone")),
+                blank(form.get("agent")),
+                blank(form.get("event")),
+                blank(outcome),
+                blank(form.get("channel")),
+                blank(status),
+                time(form.get("from"), "From"),
+                time(form.get("to"), "To"),
+                before,
+                before == null ? null : blank(beforeId));
+    }
+
+    /** A time from the form's datetime-local field, read as UTC like every time the console shows. */
+    private static OffsetDateTime time(String value, String what) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return LocalDateTime.parse(value).atOffset(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(value);
+            } catch (DateTimeParseException again) {
+                throw new IllegalArgumentException(what + " must be a time such as 2026-12-01T14:04 (UTC).");
+            }
+        }
+    }
+
+    private static String blank(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    /** What every page says at its foot: the period the console covers. */
+    private void common(Model model) {
+        model.addAttribute(
+                "retention",
+                retention.maxAge().isZero()
+                        ? "Events are kept forever (CALLHOOK_RETENTION_MAX_AGE=0)."
+                        : "Events are kept " + retention.maxAge().toDays() + " days (CALLHOOK_RETENTION_MAX_AGE).");
+        model.addAttribute("oldest", queries.oldest().orElse(null));
+    }
+
+    /** Intake latency of this instance over the last minutes (Micrometer's window): p50 and p99 in ms. */
+    private Map<String, Object> latency() {
+        Map<String, Object> latency = new LinkedHashMap<>();
+        Timer timer = metrics.find("callhook.intake").tag("status", "200").timer();
+        if (timer == null || timer.count() == 0) {
+            return latency;
+        }
+        for (ValueAtPercentile value : timer.takeSnapshot().percentileValues()) {
+            double millis = Math.round(value.value(TimeUnit.MILLISECONDS) * 10) / 10.0;
+            if (value.percentile() == 0.5) {
+                latency.put("p50", millis);
+            } else if (value.percentile() == 0.99) {
+                latency.put("p99", millis);
+            }
+        }
+        return latency.size() == 2 ? latency : Map.of();
+    }
+}

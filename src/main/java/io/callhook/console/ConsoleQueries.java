@@ -1,0 +1,365 @@
+package io.callhook.console;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/** What the console shows, read from the database: correct whichever instance took the webhooks. */
+@Component
+class ConsoleQueries {
+
+    static final int PAGE = 50;
+
+    private static final String EVENT_COLUMNS = "delivery_id, event, received_at, call_id, customer_name,"
+            + " customer_phone, from_number, agent_name, call_successful, disconnection_reason, sentiment";
+
+    private final JdbcTemplate jdbc;
+
+    ConsoleQueries(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** A page of events, newest first, with every channel's state; {@code before} is the last row seen. */
+    Page search(Search search) {
+        StringBuilder sql = new StringBuilder("SELECT " + EVENT_COLUMNS + " FROM call_audit a WHERE 1 = 1");
+        List<Object> parameters = new ArrayList<>();
+        if (search.deliveryId() != null) {
+            sql.append(" AND a.delivery_id = ?");
+            parameters.add(search.deliveryId());
+        }
+        if (search.callId() != null) {
+            sql.append(" AND a.call_id = ?");
+            parameters.add(search.callId());
+        }
+        if (search.customer() != null) {
+            sql.append(" AND LOWER(a.customer_name) LIKE ? ESCAPE '\\'");
+            parameters.add(contains(search.customer()));
+        }
+        if (search.phone() != null) {
+            sql.append(" AND (a.customer_phone LIKE ? ESCAPE '\\' OR a.from_number LIKE ? ESCAPE '\\')");
+            String digits = "%" + like(search.phone()) + "%";
+            parameters.add(digits);
+            parameters.add(digits);
+        }
+        if (search.agent() != null) {
+            sql.append(" AND LOWER(a.agent_name) LIKE ? ESCAPE '\\'");
+            parameters.add(contains(search.agent()));
+        }
+        if (search.event() != null) {
+            sql.append(" AND a.event = ?");
+            parameters.add(search.event());
+        }
+        if (search.outcome() != null) {
+            switch (search.outcome()) {
+                case "successful" -> sql.append(" AND a.call_successful = TRUE");
+                case "unsuccessful" -> sql.append(" AND a.call_successful = FALSE");
+                default -> sql.append(" AND a.call_successful IS NULL");
+            }
+        }
+        if (search.channel() != null || search.status() != null) {
+            sql.append(" AND EXISTS (SELECT 1 FROM call_delivery d WHERE d.delivery_id = a.delivery_id");
+            if (search.channel() != null) {
+                sql.append(" AND d.channel = ?");
+                parameters.add(search.channel());
+            }
+            if (search.status() != null) {
+                sql.append(" AND d.status = ?");
+                parameters.add(search.status());
+            }
+            sql.append(")");
+        }
+        if (search.from() != null) {
+            sql.append(" AND a.received_at >= ?");
+            parameters.add(search.from());
+        }
+        if (search.to() != null) {
+            sql.append(" AND a.received_at < ?");
+            parameters.add(search.to());
+        }
+        if (search.beforeTime() != null && search.beforeId() != null) {
+            sql.append(" AND (a.received_at < ? OR (a.received_at = ? AND a.delivery_id < ?))");
+            parameters.add(search.beforeTime());
+            parameters.add(search.beforeTime());
+            parameters.add(search.beforeId());
+        }
+        sql.append(" ORDER BY a.received_at DESC, a.delivery_id DESC FETCH FIRST " + (PAGE + 1) + " ROWS ONLY");
+        List<Map<String, Object>> rows = jdbc.queryForList(sql.toString(), parameters.toArray());
+        boolean more = rows.size() > PAGE;
+        List<Map<String, Object>> page = more ? rows.subList(0, PAGE) : rows;
+        List<Event> events = events(page);
+        if (!more) {
+            return new Page(events, null, null);
+        }
+        Map<String, Object> last = page.get(page.size() - 1);
+        return new Page(events, exact(last.get("received_at")), (String) last.get("delivery_id"));
+    }
+
+    Optional<EventDetail> event(String deliveryId) {
+        List<Map<String, Object>> rows = jdbc.queryForList(
+                "SELECT " + EVENT_COLUMNS + ", occurred_at, organization_id, agent_id, direction, status,"
+                        + " duration_seconds, summary, token_cost, started_at, ended_at, payload,"
+                        + " NOT EXISTS (SELECT 1 FROM dispatch_outbox o WHERE o.delivery_id = a.delivery_id) AS dispatched"
+                        + " FROM call_audit a WHERE delivery_id = ?",
+                deliveryId);
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Object> row = rows.get(0);
+        Event event = events(rows).get(0);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("Event", row.get("event"));
+        fields.put("Received", instant(row.get("received_at")));
+        fields.put("Occurred", instant(row.get("occurred_at")));
+        fields.put("Call id", row.get("call_id"));
+        fields.put("Organization", row.get("organization_id"));
+        fields.put("Agent", join(row.get("agent_name"), row.get("agent_id")));
+        fields.put("Customer", row.get("customer_name"));
+        fields.put("Customer phone", row.get("customer_phone"));
+        fields.put("From", row.get("from_number"));
+        fields.put("Direction", row.get("direction"));
+        fields.put("Status", row.get("status"));
+        fields.put("Successful", row.get("call_successful"));
+        fields.put("Duration (s)", row.get("duration_seconds"));
+        fields.put("Disconnection", row.get("disconnection_reason"));
+        fields.put("Sentiment", row.get("sentiment"));
+        fields.put("Summary", row.get("summary"));
+        fields.put("Token cost", row.get("token_cost"));
+        fields.put("Started", instant(row.get("started_at")));
+        fields.put("Ended", instant(row.get("ended_at")));
+        fields.put("Dispatched", row.get("dispatched"));
+        fields.values().removeIf(value -> value == null || value.toString().isBlank());
+        return Optional.of(new EventDetail(event, fields, (String) row.get("payload")));
+    }
+
+    Optional<String> transcript(String deliveryId) {
+        List<String> rows =
+                jdbc.queryForList("SELECT transcript FROM call_audit WHERE delivery_id = ?", String.class, deliveryId);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0) == null ? "" : rows.get(0));
+    }
+
+    /** The oldest event kept: what period the console covers. */
+    Optional<String> oldest() {
+        Object oldest = jdbc.queryForObject("SELECT MIN(received_at) FROM call_audit", Object.class);
+        return Optional.ofNullable(instant(oldest));
+    }
+
+    /** The dashboard's figures for the period before {@code now}. */
+    Map<String, Object> dashboard(Duration period, OffsetDateTime now) {
+        OffsetDateTime since = now.minus(period);
+        boolean hourly = period.compareTo(Duration.ofDays(2)) <= 0;
+        long bucket = hourly ? 3600 : 86400;
+        Map<String, Object> data = new LinkedHashMap<>();
+
+        // events per hour (or day) by outcome, every bucket present so the chart's axis is the whole period
+        long first = Math.floorDiv(since.toEpochSecond(), bucket);
+        long last = Math.floorDiv(now.toEpochSecond(), bucket);
+        List<String> labels = new ArrayList<>();
+        Map<String, long[]> byOutcome = new LinkedHashMap<>();
+        for (String outcome : List.of("successful", "unsuccessful", "unknown")) {
+            byOutcome.put(outcome, new long[(int) (last - first + 1)]);
+        }
+        for (long b = first; b <= last; b++) {
+            Instant start = Instant.ofEpochSecond(b * bucket);
+            labels.add(
+                    hourly
+                            ? start.toString().substring(11, 16)
+                            : start.toString().substring(5, 10));
+        }
+        for (Map<String, Object> row : jdbc.queryForList(
+                "SELECT b, ok, COUNT(*) AS n FROM (SELECT FLOOR(EXTRACT(EPOCH FROM received_at) / " + bucket
+                        + ") AS b, call_successful AS ok FROM call_audit WHERE received_at >= ?) t GROUP BY b, ok",
+                since)) {
+            int index = (int) (((Number) row.get("b")).longValue() - first);
+            if (index < 0 || index > last - first) {
+                continue;
+            }
+            Object ok = row.get("ok");
+            String outcome = ok == null ? "unknown" : Boolean.TRUE.equals(ok) ? "successful" : "unsuccessful";
+            byOutcome.get(outcome)[index] += ((Number) row.get("n")).longValue();
+        }
+        data.put("labels", labels);
+        data.put("eventsByOutcome", byOutcome);
+
+        // deliveries of the period's events by channel and status; failure rate per destination
+        Map<String, Map<String, Long>> deliveries = new LinkedHashMap<>();
+        for (Map<String, Object> row : jdbc.queryForList(
+                "SELECT channel, status, COUNT(*) AS n FROM call_delivery WHERE created_at >= ?"
+                        + " GROUP BY channel, status ORDER BY channel",
+                since)) {
+            deliveries
+                    .computeIfAbsent((String) row.get("channel"), c -> new LinkedHashMap<>())
+                    .put((String) row.get("status"), ((Number) row.get("n")).longValue());
+        }
+        data.put("deliveries", deliveries);
+        Map<String, Double> failureRate = new LinkedHashMap<>();
+        deliveries.forEach((channel, statuses) -> {
+            long failed = statuses.getOrDefault("FAILED", 0L);
+            long finished = failed + statuses.getOrDefault("SENT", 0L);
+            if (finished > 0) {
+                failureRate.put(channel, Math.round(1000.0 * failed / finished) / 10.0);
+            }
+        });
+        data.put("failureRate", failureRate);
+
+        data.put(
+                "disconnections",
+                counts(
+                        "SELECT disconnection_reason AS k, COUNT(*) AS n FROM call_audit WHERE received_at >= ?"
+                                + " AND disconnection_reason IS NOT NULL GROUP BY disconnection_reason ORDER BY n DESC"
+                                + " FETCH FIRST 8 ROWS ONLY",
+                        since));
+        data.put(
+                "sentiment",
+                counts(
+                        "SELECT sentiment AS k, COUNT(*) AS n FROM call_audit WHERE received_at >= ?"
+                                + " AND sentiment IS NOT NULL GROUP BY sentiment ORDER BY n DESC",
+                        since));
+        Map<String, Long> backlog = new LinkedHashMap<>();
+        backlog.put(
+                "pending",
+                jdbc.queryForObject("SELECT COUNT(*) FROM call_delivery WHERE status = 'PENDING'", Long.class));
+        backlog.put("undispatched", jdbc.queryForObject("SELECT COUNT(*) FROM dispatch_outbox", Long.class));
+        data.put("backlog", backlog);
+        data.put("since", since.toInstant().toString());
+        data.put("until", now.toInstant().toString());
+        return data;
+    }
+
+    private Map<String, Long> counts(String sql, OffsetDateTime since) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Map<String, Object> row : jdbc.queryForList(sql, since)) {
+            counts.put(String.valueOf(row.get("k")), ((Number) row.get("n")).longValue());
+        }
+        return counts;
+    }
+
+    private List<Event> events(List<Map<String, Object>> rows) {
+        List<Object> ids = rows.stream().map(row -> row.get("delivery_id")).toList();
+        Map<Object, List<Delivery>> deliveries = new HashMap<>();
+        if (!ids.isEmpty()) {
+            for (Map<String, Object> d : jdbc.queryForList(
+                    "SELECT delivery_id, channel, status, attempts, last_error, created_at, updated_at"
+                            + " FROM call_delivery WHERE delivery_id IN ("
+                            + String.join(",", Collections.nCopies(ids.size(), "?")) + ") ORDER BY channel",
+                    ids.toArray())) {
+                deliveries
+                        .computeIfAbsent(d.get("delivery_id"), id -> new ArrayList<>())
+                        .add(new Delivery(
+                                (String) d.get("channel"),
+                                (String) d.get("status"),
+                                ((Number) d.get("attempts")).intValue(),
+                                (String) d.get("last_error"),
+                                instant(d.get("created_at")),
+                                instant(d.get("updated_at"))));
+            }
+        }
+        List<Event> events = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            Object ok = row.get("call_successful");
+            events.add(new Event(
+                    (String) row.get("delivery_id"),
+                    (String) row.get("event"),
+                    instant(row.get("received_at")),
+                    (String) row.get("call_id"),
+                    (String) row.get("customer_name"),
+                    (String) row.get("customer_phone"),
+                    (String) row.get("agent_name"),
+                    ok == null ? "unknown" : Boolean.TRUE.equals(ok) ? "successful" : "unsuccessful",
+                    deliveries.getOrDefault(row.get("delivery_id"), List.of())));
+        }
+        return events;
+    }
+
+    private static String contains(String text) {
+        return "%" + like(text.toLowerCase(Locale.ROOT)) + "%";
+    }
+
+    /** The text as a LIKE pattern's literal part: its wildcards escaped. */
+    private static String like(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+
+    private static String join(Object name, Object id) {
+        if (name == null) {
+            return id == null ? null : id.toString();
+        }
+        return id == null ? name.toString() : name + " (" + id + ")";
+    }
+
+    /** The time to the database's precision, ISO 8601: a cursor. */
+    private static String exact(Object value) {
+        if (value instanceof OffsetDateTime time) {
+            return time.toInstant().toString();
+        }
+        return value instanceof java.sql.Timestamp time ? time.toInstant().toString() : String.valueOf(value);
+    }
+
+    /** ISO 8601 UTC, to the second, for people: H2 reads OffsetDateTime, PostgreSQL Timestamp. */
+    static String instant(Object value) {
+        Instant instant = null;
+        if (value instanceof OffsetDateTime time) {
+            instant = time.toInstant();
+        } else if (value instanceof java.sql.Timestamp time) {
+            instant = time.toInstant();
+        }
+        if (instant == null) {
+            return value == null ? null : value.toString();
+        }
+        return instant.atOffset(ZoneOffset.UTC)
+                .withNano(0)
+                .toString()
+                .replace("T", " ")
+                .replace("Z", " UTC");
+    }
+
+    record Search(
+            String deliveryId,
+            String callId,
+            String customer,
+            String phone,
+            String agent,
+            String event,
+            String outcome,
+            String channel,
+            String status,
+            OffsetDateTime from,
+            OffsetDateTime to,
+            OffsetDateTime beforeTime,
+            String beforeId) {}
+
+    record Delivery(
+            String channel, String status, int attempts, String lastError, String createdAt, String updatedAt) {}
+
+    record Event(
+            String deliveryId,
+            String event,
+            String receivedAt,
+            String callId,
+            String customerName,
+            String customerPhone,
+            String agentName,
+            String outcome,
+            List<Delivery> deliveries) {
+
+        public boolean hasFailed() {
+            return deliveries.stream().anyMatch(d -> "FAILED".equals(d.status()));
+        }
+    }
+
+    record EventDetail(Event event, Map<String, Object> fields, String payload) {}
+
+    /** A page, and where the next (older) one starts: after this time and id; null when none. */
+    record Page(List<Event> events, String beforeTime, String beforeId) {}
+}

@@ -1,0 +1,360 @@
+package io.callhook;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.icegreen.greenmail.util.GreenMail;
+import io.callhook.intake.WebhookServer;
+import io.callhook.testing.Http;
+import io.callhook.testing.Samples;
+import io.callhook.testing.SmtpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The console in a real browser (Debian's headless Chromium through its chromedriver, both installed by
+ * .ci/run): sign in, find Jane Roe's call, replay its FAILED Slack message and see it SENT, replay the other
+ * Slack failures in bulk, see the dashboard's charts hold data. Without a session or a CSRF token nothing
+ * is done. A failing browser test leaves a screenshot under target/.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.datasource.url=jdbc:h2:mem:console;DB_CLOSE_DELAY=-1",
+            "callhook.admin.token=console-test-token-0123",
+            "callhook.slack.min-interval=50ms"
+        })
+class ConsoleIT {
+
+    static final String TOKEN = "console-test-token-0123";
+    static final WireMockServer slack =
+            new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    static final int SMTP_PORT = SmtpServer.freePort();
+    static final GreenMail smtp = SmtpServer.start(SMTP_PORT);
+    static final HttpClient client = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+
+    static {
+        slack.start();
+    }
+
+    @DynamicPropertySource
+    static void channels(DynamicPropertyRegistry properties) {
+        properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
+        properties.add("callhook.slack.alerts-webhook-url", () -> slack.baseUrl() + "/services/alerts");
+        SmtpServer.configure(properties, () -> SMTP_PORT, "ops@example.com");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    WebhookServer webhook;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @AfterAll
+    static void stop() {
+        slack.stop();
+        smtp.stop();
+    }
+
+    @Test
+    void withoutASessionOrItsCsrfTokenNothingIsShownOrDone() throws Exception {
+        for (String page : List.of(
+                "/console",
+                "/console/events",
+                "/console/events/x",
+                "/console/replays",
+                "/console/dashboard.json",
+                "/console/events/x/transcript")) {
+            HttpResponse<String> answer = get(page, null);
+            assertThat(answer.statusCode()).as(page).isEqualTo(302);
+            assertThat(answer.headers().firstValue("Location").orElse(""))
+                    .as(page)
+                    .endsWith("/console/sign-in");
+        }
+        for (String action : List.of(
+                "/console/events/x/replay",
+                "/console/replays",
+                "/console/replays/count",
+                "/console/sign-out",
+                "/console/sign-in")) {
+            assertThat(postForm(action, "token=" + TOKEN + "&user=admin", null).statusCode())
+                    .as("POST %s without a CSRF token", action)
+                    .isEqualTo(403);
+        }
+
+        HttpResponse<String> signIn = get("/console/sign-in", null);
+        assertThat(signIn.statusCode()).isEqualTo(200);
+        assertThat(signIn.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("script-src 'self'")
+                .doesNotContain("unsafe-inline");
+        String session = cookie(signIn);
+        assertThat(signIn.headers().allValues("Set-Cookie").toString())
+                .contains("HttpOnly")
+                .contains("SameSite=Strict");
+        String csrf = csrf(signIn.body());
+
+        HttpResponse<String> wrong = postForm("/console/sign-in", "user=admin&token=wrong&_csrf=" + csrf, session);
+        assertThat(wrong.statusCode()).isEqualTo(302);
+        assertThat(wrong.headers().firstValue("Location").orElseThrow()).endsWith("/console/sign-in?failed");
+        HttpResponse<String> failedPage = get("/console/sign-in?failed", session);
+        assertThat(failedPage.body()).contains("Sign-in failed.").doesNotContain("wrong token");
+
+        HttpResponse<String> right =
+                postForm("/console/sign-in", "user=admin&token=" + TOKEN + "&_csrf=" + csrf, session);
+        assertThat(right.statusCode()).isEqualTo(302);
+        assertThat(right.headers().firstValue("Location").orElseThrow()).endsWith("/console");
+        String signedIn = cookie(right);
+        assertThat(signedIn).as("a new session id after sign-in").isNotEqualTo(session);
+        assertThat(get("/console/events", signedIn).statusCode()).isEqualTo(200);
+        assertThat(postForm("/console/replays/count", "channel=slack", signedIn).statusCode())
+                .as("signed in, but no CSRF token")
+                .isEqualTo(403);
+        assertThat(get("/api/events", signedIn).statusCode())
+                .as("the JSON API wants its bearer token, not the console's cookie")
+                .isEqualTo(401);
+    }
+
+    @Test
+    void anOperatorFindsACallReplaysItAndReplaysTheRestInBulk() throws Exception {
+        Http http = new Http(webhook.getPort(), port);
+        slack.stubFor(post(urlPathEqualTo("/services/team"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+        slack.stubFor(post(urlPathEqualTo("/services/alerts"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+        // a day of calls for the dashboard, all delivered
+        List<String> day = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            for (String sample : List.of("call-ended", "call-ended-unsuccessful")) {
+                Samples call = Samples.of(sample).data(d -> d.put("customerName", "Day Caller"));
+                assertThat(http.postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
+                day.add(call.id());
+            }
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> day.stream()
+                        .allMatch(id -> jdbc.queryForObject(
+                                        "SELECT count(*) FROM call_delivery WHERE delivery_id = ? AND status = 'PENDING'",
+                                        Integer.class,
+                                        id)
+                                == 0));
+        // then the team webhook is revoked: three calls fail on Slack, Jane Roe's among them
+        slack.stubFor(post(urlPathEqualTo("/services/team"))
+                .willReturn(aResponse().withStatus(404).withBody("no_service")));
+        Samples jane = Samples.of("call-ended-unknown-outcome").data(d -> d.put("customerName", "Jane Roe"));
+        List<Samples> others = List.of(
+                Samples.of("call-ended-unknown-outcome").data(d -> d.put("customerName", "Ann Other")),
+                Samples.of("call-ended-unknown-outcome").data(d -> d.put("customerName", "Bo Third")));
+        assertThat(http.postJson("/webhook", jane.json()).statusCode()).isEqualTo(200);
+        for (Samples other : others) {
+            assertThat(http.postJson("/webhook", other.json()).statusCode()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> jdbc.queryForObject(
+                                "SELECT count(*) FROM call_delivery WHERE channel = 'slack' AND status = 'FAILED'",
+                                Integer.class)
+                        == 3);
+
+        WebDriver browser = browser();
+        try {
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+            String console = "http://127.0.0.1:" + port + "/console";
+
+            browser.get(console);
+            wait.until(ExpectedConditions.urlContains("/console/sign-in"));
+            browser.findElement(By.id("token")).sendKeys(TOKEN);
+            browser.findElement(By.cssSelector("#sign-in button")).click();
+            wait.until(ExpectedConditions.urlToBe(console));
+
+            // the dashboard: its charts hold points, not just a canvas
+            wait.until(ExpectedConditions.attributeToBe(By.id("dashboard"), "data-drawn", "true"));
+            for (String chart :
+                    List.of("events-by-outcome", "deliveries", "failure-rate", "disconnections", "sentiment")) {
+                Object points = ((JavascriptExecutor) browser)
+                        .executeScript(
+                                "return Chart.getChart(arguments[0]).data.datasets"
+                                        + ".reduce((n, d) => n + d.data.filter(v => v > 0).length, 0);",
+                                chart);
+                assertThat(((Number) points).intValue())
+                        .as("points drawn in %s", chart)
+                        .isPositive();
+            }
+            Files.createDirectories(Path.of("target"));
+            screenshot(browser, "console-dashboard.png");
+
+            // find Jane Roe's call by her name, open it
+            browser.get(console + "/events");
+            assertThat(browser.findElements(By.cssSelector("#results tbody tr")))
+                    .hasSizeGreaterThan(1);
+            browser.findElement(By.id("customer")).sendKeys("jane roe");
+            browser.findElement(By.id("find")).click();
+            wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#results tbody tr"), 1));
+            assertThat(browser.findElement(By.id("results")).getText()).contains("Jane Roe", "slack FAILED");
+            assertThat(browser.getCurrentUrl())
+                    .as("the search is in the address, to share")
+                    .contains("customer=jane%20roe");
+            browser.findElement(By.cssSelector("#results a.event-link")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("delivery-slack"), "FAILED"));
+            assertThat(browser.findElement(By.id("delivery-slack")).getText()).contains("HTTP 404 from slack");
+            browser.findElement(By.id("show-transcript")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("transcript"), "(no transcript)"));
+            screenshot(browser, "console-event.png");
+
+            // Slack takes messages again: replay the channel, see it SENT
+            slack.stubFor(post(urlPathEqualTo("/services/team"))
+                    .willReturn(aResponse().withStatus(200).withBody("ok")));
+            browser.findElement(By.cssSelector("#delivery-slack button.replay-channel"))
+                    .click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("notice"), "Replaying slack"));
+            String eventPage = browser.getCurrentUrl();
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        browser.get(eventPage);
+                        return browser.findElement(By.id("delivery-slack"))
+                                .getText()
+                                .contains("SENT");
+                    });
+
+            // the other two in bulk: count first, then confirm, then watch it finish
+            browser.get(console + "/replays");
+            browser.findElement(By.id("replay-channel")).sendKeys("slack");
+            browser.findElement(By.id("count")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.id("matching"), "2 FAILED deliveries of 2 events match."));
+            browser.findElement(By.id("confirm")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("replay-state"), "Done: 2 sent"));
+            for (Samples other : others) {
+                assertThat(jdbc.queryForObject(
+                                "SELECT status FROM call_delivery WHERE delivery_id = ? AND channel = 'slack'",
+                                String.class,
+                                other.id()))
+                        .isEqualTo("SENT");
+            }
+
+            browser.findElement(By.cssSelector(".sign-out button")).click();
+            wait.until(ExpectedConditions.urlContains("/console/sign-in?signed-out"));
+            browser.get(console + "/events");
+            wait.until(ExpectedConditions.urlContains("/console/sign-in"));
+        } catch (Throwable failure) {
+            screenshot(browser, "console-failure.png");
+            throw failure;
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** Debian's Chromium and chromedriver: nothing is downloaded (Selenium Manager is not asked). */
+    static WebDriver browser() throws IOException {
+        File driver = new File("/usr/bin/chromedriver");
+        File chromium = new File("/usr/bin/chromium");
+        assertThat(driver)
+                .as("chromium-driver is installed (.ci/run installs it)")
+                .exists();
+        assertThat(chromium).as("chromium is installed (.ci/run installs it)").exists();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium);
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1400,1000",
+                "--user-data-dir=" + Files.createTempDirectory("console-chromium"));
+        ChromeDriverService service =
+                new ChromeDriverService.Builder().usingDriverExecutable(driver).build();
+        WebDriver browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+        browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+        return browser;
+    }
+
+    static void screenshot(WebDriver browser, String name) {
+        try {
+            File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+            Files.createDirectories(Path.of("target"));
+            Files.copy(shot.toPath(), Path.of("target", name), StandardCopyOption.REPLACE_EXISTING);
+        } catch (RuntimeException | IOException e) {
+            System.err.println("No screenshot " + name + ": " + e);
+        }
+    }
+
+    HttpResponse<String> get(String path, String cookie) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10));
+        if (cookie != null) {
+            request.header("Cookie", cookie);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> postForm(String path, String form, String cookie) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
+        if (cookie != null) {
+            request.header("Cookie", cookie);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String cookie(HttpResponse<String> answer) {
+        return answer.headers().allValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("CALLHOOK_CONSOLE="))
+                .map(c -> c.substring(0, c.indexOf(';')))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no session cookie in " + answer.headers()));
+    }
+
+    static String csrf(String page) {
+        Matcher matcher = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page);
+        assertThat(matcher.find()).as("a CSRF token in the form").isTrue();
+        return matcher.group(1);
+    }
+}

@@ -195,6 +195,13 @@ class ConsoleIT {
                                 Integer.class)
                         == 3);
 
+        // the backlog two hours ago, as the sampler wrote it then
+        jdbc.update(
+                "INSERT INTO backlog_sample (sampled_at, pending, undispatched) VALUES (?, 7, 3)",
+                java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC)
+                        .minusHours(2)
+                        .truncatedTo(java.time.temporal.ChronoUnit.MINUTES));
+
         WebDriver browser = browser();
         try {
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
@@ -219,6 +226,9 @@ class ConsoleIT {
                         .as("points drawn in %s", chart)
                         .isPositive();
             }
+            Object backlog = ((JavascriptExecutor) browser)
+                    .executeScript("return Chart.getChart('backlog').data.datasets.map(d => Math.max(...d.data));");
+            assertThat(backlog.toString()).isEqualTo("[7, 3]");
             Files.createDirectories(Path.of("target"));
             screenshot(browser, "console-dashboard.png");
 
@@ -255,6 +265,19 @@ class ConsoleIT {
                                 .getText()
                                 .contains("SENT");
                     });
+            // its timeline: the refused attempt, then the accepted one; and the message that went out
+            List<org.openqa.selenium.WebElement> attempts =
+                    browser.findElements(By.cssSelector("#timeline-slack li.refused, #timeline-slack li.accepted"));
+            assertThat(attempts).hasSize(2);
+            assertThat(attempts.get(0).getText()).contains("HTTP 404 from slack: no_service");
+            assertThat(attempts.get(1).getText()).contains("accepted");
+            browser.findElement(By.cssSelector("#message-slack button.show-message"))
+                    .click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message-slack"), "\"blocks\""));
+            assertThat(browser.findElement(By.id("message-slack")).getText())
+                    .contains("Content-Type")
+                    .doesNotContain(slack.baseUrl());
+            screenshot(browser, "console-event.png");
 
             // the other two in bulk: count first, then confirm, then watch it finish
             browser.get(console + "/replays");

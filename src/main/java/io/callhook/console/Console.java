@@ -12,16 +12,23 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callhook.admin.AdminProperties;
 import io.callhook.db.DatabaseClock;
 import io.callhook.delivery.DeliveryLedger;
 import io.callhook.delivery.DeliveryRecovery;
+import io.callhook.destination.Destination;
+import io.callhook.destination.Destinations;
+import io.callhook.destination.Sends;
+import io.callhook.destination.Templates;
 import io.callhook.replay.BulkReplay;
 import io.callhook.replay.ReplayFilter;
 import io.callhook.retention.RetentionProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
@@ -47,6 +54,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 class Console {
 
     static final String COOKIE = "CALLHOOK_CONSOLE";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
     private static final List<String> STATUSES = List.of("PENDING", "SENT", "FAILED", "SKIPPED");
     private static final List<String> OUTCOMES = List.of("successful", "unsuccessful", "unknown");
@@ -59,6 +67,10 @@ class Console {
     private final RetentionProperties retention;
     private final AdminProperties admin;
     private final MeterRegistry metrics;
+    private final Destinations destinations;
+    private final Sends sends;
+    private final Templates templates;
+    private final CamelContext camel;
 
     Console(
             ConsoleQueries queries,
@@ -68,7 +80,11 @@ class Console {
             DatabaseClock clock,
             RetentionProperties retention,
             AdminProperties admin,
-            MeterRegistry metrics) {
+            MeterRegistry metrics,
+            Destinations destinations,
+            Sends sends,
+            Templates templates,
+            CamelContext camel) {
         this.queries = queries;
         this.ledger = ledger;
         this.recovery = recovery;
@@ -77,6 +93,10 @@ class Console {
         this.retention = retention;
         this.admin = admin;
         this.metrics = metrics;
+        this.destinations = destinations;
+        this.sends = sends;
+        this.templates = templates;
+        this.camel = camel;
     }
 
     @GetMapping("/sign-in")
@@ -159,8 +179,66 @@ class Console {
             return "event";
         }
         model.addAttribute("detail", event.get());
+        model.addAttribute("attempts", queries.attempts(deliveryId));
         common(model);
         return "event";
+    }
+
+    /**
+     * What the channel's last attempt sent: rendered again from the event as received and the template that
+     * attempt used (an edit of that template since shows here), secrets masked.
+     */
+    @GetMapping("/events/{deliveryId}/message/{channel}")
+    String message(@PathVariable String deliveryId, @PathVariable String channel, Model model) {
+        model.addAttribute("channel", channel);
+        Optional<String> payload = queries.payload(deliveryId);
+        Optional<Destination> destination = destinations.get(channel);
+        Optional<String> template = queries.lastTemplate(deliveryId, channel);
+        if (payload.isEmpty() || destination.isEmpty()) {
+            model.addAttribute("problem", "No such event, or no destination named " + channel + " is declared now.");
+            return "event :: message";
+        }
+        if (template.isEmpty()) {
+            model.addAttribute("problem", "Nothing was sent on " + channel + " for this event.");
+            return "event :: message";
+        }
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> envelope = JSON.readValue(payload.get(), Map.class);
+            DefaultExchange exchange = new DefaultExchange(camel);
+            exchange.setProperty("deliveryId", deliveryId);
+            Sends.Message message = sends.message(
+                    destination.get().withTemplate(template.get()),
+                    templates.location(),
+                    envelope,
+                    payload.get(),
+                    exchange);
+            Map<String, String> headers = new LinkedHashMap<>();
+            message.headers().forEach((name, value) -> {
+                if (!name.startsWith("Camel") || name.equals("CamelMailAlternativeBody")) {
+                    headers.put(
+                            name,
+                            name.equalsIgnoreCase("Authorization")
+                                    ? "Bearer ****"
+                                    : destinations.mask(String.valueOf(value)));
+                }
+            });
+            model.addAttribute("template", template.get());
+            model.addAttribute("headers", headers);
+            model.addAttribute("body", destinations.mask(pretty(message.body())));
+        } catch (Exception e) {
+            model.addAttribute(
+                    "problem", "It cannot be rendered again now: " + destinations.mask(String.valueOf(e.getMessage())));
+        }
+        return "event :: message";
+    }
+
+    private static String pretty(String body) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(body));
+        } catch (Exception notJson) {
+            return body;
+        }
     }
 
     /** Shown only on request: a transcript is the most personal part of a call. */

@@ -143,6 +143,44 @@ class ConsoleQueries {
         return Optional.of(new EventDetail(event, fields, (String) row.get("payload")));
     }
 
+    /** Every attempt of the event's channels, oldest first, by channel. */
+    Map<String, List<Attempt>> attempts(String deliveryId) {
+        Map<String, List<Attempt>> byChannel = new LinkedHashMap<>();
+        for (Map<String, Object> row : jdbc.queryForList(
+                "SELECT channel, attempted_at, took_ms, error, template FROM delivery_attempt WHERE delivery_id = ?"
+                        + " ORDER BY channel, attempted_at",
+                deliveryId)) {
+            byChannel
+                    .computeIfAbsent((String) row.get("channel"), c -> new ArrayList<>())
+                    .add(new Attempt(
+                            instant(row.get("attempted_at")),
+                            ((Number) row.get("took_ms")).intValue(),
+                            (String) row.get("error"),
+                            (String) row.get("template")));
+        }
+        return byChannel;
+    }
+
+    /** The template the channel's last attempt rendered, if it made one. */
+    Optional<String> lastTemplate(String deliveryId, String channel) {
+        return jdbc
+                .queryForList(
+                        "SELECT template FROM delivery_attempt WHERE delivery_id = ? AND channel = ?"
+                                + " ORDER BY attempted_at DESC FETCH FIRST 1 ROWS ONLY",
+                        String.class,
+                        deliveryId,
+                        channel)
+                .stream()
+                .findFirst();
+    }
+
+    Optional<String> payload(String deliveryId) {
+        return jdbc
+                .queryForList("SELECT payload FROM call_audit WHERE delivery_id = ?", String.class, deliveryId)
+                .stream()
+                .findFirst();
+    }
+
     Optional<String> transcript(String deliveryId) {
         List<String> rows =
                 jdbc.queryForList("SELECT transcript FROM call_audit WHERE delivery_id = ?", String.class, deliveryId);
@@ -226,6 +264,21 @@ class ConsoleQueries {
                         "SELECT sentiment AS k, COUNT(*) AS n FROM call_audit WHERE received_at >= ?"
                                 + " AND sentiment IS NOT NULL GROUP BY sentiment ORDER BY n DESC",
                         since));
+        // the backlog over time: the highest count of each hour (or day) of the samples taken every minute
+        long[] pendingOverTime = new long[(int) (last - first + 1)];
+        long[] undispatchedOverTime = new long[(int) (last - first + 1)];
+        for (Map<String, Object> row : jdbc.queryForList(
+                "SELECT b, MAX(pending) AS pending, MAX(undispatched) AS undispatched FROM (SELECT"
+                        + " FLOOR(EXTRACT(EPOCH FROM sampled_at) / " + bucket + ") AS b, pending, undispatched"
+                        + " FROM backlog_sample WHERE sampled_at >= ?) t GROUP BY b",
+                since)) {
+            int index = (int) (((Number) row.get("b")).longValue() - first);
+            if (index >= 0 && index <= last - first) {
+                pendingOverTime[index] = ((Number) row.get("pending")).longValue();
+                undispatchedOverTime[index] = ((Number) row.get("undispatched")).longValue();
+            }
+        }
+        data.put("backlogOverTime", Map.of("pending", pendingOverTime, "undispatched", undispatchedOverTime));
         Map<String, Long> backlog = new LinkedHashMap<>();
         backlog.put(
                 "pending",
@@ -359,6 +412,9 @@ class ConsoleQueries {
     }
 
     record EventDetail(Event event, Map<String, Object> fields, String payload) {}
+
+    /** One send attempt: when, how long, its error (null: accepted), the template its message came from. */
+    record Attempt(String at, int tookMs, String error, String template) {}
 
     /** A page, and where the next (older) one starts: after this time and id; null when none. */
     record Page(List<Event> events, String beforeTime, String beforeId) {}

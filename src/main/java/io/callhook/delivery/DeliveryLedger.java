@@ -326,6 +326,32 @@ public class DeliveryLedger {
         }
     }
 
+    /**
+     * Writes down one attempt for the delivery's timeline: when, how long, its error (null: accepted) and the
+     * template its message was rendered from.
+     * The timeline is for people: a failure to write it is logged, never a reason to fail the send.
+     */
+    public void attempted(Exchange exchange, Duration took, String error) {
+        OffsetDateTime now = clock.now();
+        try {
+            jdbc.update(
+                    "INSERT INTO delivery_attempt (delivery_id, channel, attempted_at, took_ms, error, template)"
+                            + " VALUES (?, ?, ?, ?, ?, ?)",
+                    deliveryId(exchange),
+                    channel(exchange),
+                    now.minus(took),
+                    (int) Math.min(Integer.MAX_VALUE, took.toMillis()),
+                    error == null ? null : truncate(error),
+                    exchange.getVariable("template", String.class));
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Delivery {} {}: its attempt could not be written to the timeline: {}",
+                    deliveryId(exchange),
+                    channel(exchange),
+                    e.toString());
+        }
+    }
+
     /** The channel's route delivered the event. */
     public void sent(Exchange exchange) {
         finish(exchange, SENT, null);
@@ -521,6 +547,10 @@ public class DeliveryLedger {
                 failure instanceof SendFailed
                         ? failure.getMessage()
                         : failure.getClass().getSimpleName() + ": " + failure.getMessage());
+        return truncate(text);
+    }
+
+    private static String truncate(String text) {
         return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH - 1) + "…";
     }
 

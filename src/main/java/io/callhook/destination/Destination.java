@@ -107,6 +107,25 @@ public record Destination(
                 timeout.isEmpty() ? null : DurationStyle.detectAndParse(timeout));
     }
 
+    /** The same destination with its message made from {@code name} (a template expression already resolved). */
+    public Destination withTemplate(String name) {
+        return new Destination(
+                this.name,
+                routeId,
+                uri,
+                url,
+                token,
+                format,
+                name,
+                subject,
+                contentType,
+                headers,
+                requires,
+                interval,
+                burst,
+                timeout);
+    }
+
     /** Why this destination cannot send now (a setting it requires is not set), or empty when it can. */
     public Optional<String> offReason(Environment environment) {
         for (String setting : requires) {

@@ -94,6 +94,10 @@ public class Sends {
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeaders(new LinkedHashMap<>(message.headers()));
         exchange.getMessage().setBody(message.body());
+        // the attempt's record names it: the console renders what was sent from it
+        if (!destination.template().isEmpty()) {
+            exchange.setVariable("template", template(destination, exchange));
+        }
     }
 
     /**
@@ -156,24 +160,31 @@ public class Sends {
         if (!destination.url().isEmpty()) {
             attempt.getMessage().setHeader(Exchange.HTTP_URI, destination.url());
         }
+        long started = System.nanoTime();
         producer.send(destination.endpointUri(), attempt);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
         Exception failure = attempt.getException();
         if (failure == null) {
+            ledger.attempted(exchange, took, null);
             return;
         }
+        SendFailed verdict;
         HttpOperationFailedException http = ObjectHelper.getException(HttpOperationFailedException.class, failure);
         if (http != null) {
             int status = http.getStatusCode();
             retryAfter(http).ifPresent(wait -> pacer.hold(destination, wait));
-            throw new SendFailed(
+            verdict = new SendFailed(
                     destinations.mask("HTTP " + status + " from " + destination.name() + ": "
                             + printable(http.getResponseBody(), 300)),
                     status == 408 || status == 425 || status == 429 || status >= 500);
+        } else {
+            verdict = new SendFailed(
+                    destinations.mask(failure.getClass().getSimpleName() + " sending to " + destination.name() + ": "
+                            + printable(failure.getMessage(), 500)),
+                    failures.isTransient(failure));
         }
-        throw new SendFailed(
-                destinations.mask(failure.getClass().getSimpleName() + " sending to " + destination.name() + ": "
-                        + printable(failure.getMessage(), 500)),
-                failures.isTransient(failure));
+        ledger.attempted(exchange, took, verdict.getMessage());
+        throw verdict;
     }
 
     /**

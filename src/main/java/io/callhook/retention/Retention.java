@@ -74,13 +74,14 @@ public class Retention {
         return deleted;
     }
 
-    /** Bulk replays (a handful a day at most) are forgotten with the events they replayed. */
+    /** Bulk replays (a handful a day) and backlog samples (one a minute) are forgotten with the events. */
     private void forgetReplays(OffsetDateTime cutoff) {
         transaction.executeWithoutResult(status -> {
             jdbc.update(
                     "DELETE FROM replay_item WHERE replay_id IN (SELECT replay_id FROM replay_run WHERE created_at < ?)",
                     cutoff);
             jdbc.update("DELETE FROM replay_run WHERE created_at < ?", cutoff);
+            jdbc.update("DELETE FROM backlog_sample WHERE sampled_at < ?", cutoff);
         });
     }
 
@@ -88,6 +89,7 @@ public class Retention {
         String in = String.join(",", Collections.nCopies(ids.size(), "?"));
         Object[] parameters = ids.toArray();
         Integer deleted = transaction.execute(status -> {
+            jdbc.update("DELETE FROM delivery_attempt WHERE delivery_id IN (" + in + ")", parameters);
             jdbc.update("DELETE FROM call_delivery WHERE delivery_id IN (" + in + ")", parameters);
             return jdbc.update("DELETE FROM call_audit WHERE delivery_id IN (" + in + ")", parameters);
         });

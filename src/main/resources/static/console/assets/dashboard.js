@@ -45,6 +45,20 @@
         };
       }), { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } });
 
+      new Chart(document.getElementById('backlog'), {
+        type: 'line',
+        data: {
+          labels: data.labels,
+          datasets: [
+            { label: 'deliveries PENDING', data: data.backlogOverTime.pending, borderColor: colours.PENDING,
+              backgroundColor: colours.PENDING, pointRadius: 1 },
+            { label: 'events not yet dispatched', data: data.backlogOverTime.undispatched, borderColor: '#7a5af8',
+              backgroundColor: '#7a5af8', pointRadius: 1 }
+          ]
+        },
+        options: { maintainAspectRatio: false, responsive: true, scales: { y: { beginAtZero: true } } }
+      });
+
       const rated = Object.keys(data.failureRate);
       bar('failure-rate', rated, [{
         label: 'FAILED of finished (%)',

@@ -87,6 +87,9 @@ class RetentionTest {
                         "SELECT delivery_id || ':' || status FROM call_delivery ORDER BY delivery_id, status",
                         String.class))
                 .containsExactly("old-pending:PENDING", "old-pending:SENT", "recent:SENT");
+        assertThat(jdbc.queryForList(
+                        "SELECT DISTINCT delivery_id FROM delivery_attempt ORDER BY delivery_id", String.class))
+                .containsExactly("old-pending", "recent");
         assertThat(jdbc.queryForList("SELECT replay_id FROM replay_run", String.class))
                 .containsExactly("recent-replay");
         assertThat(jdbc.queryForList("SELECT replay_id FROM replay_item", String.class))
@@ -134,6 +137,11 @@ class RetentionTest {
                     "c" + i,
                     list.get(i),
                     at,
+                    at);
+            jdbc.update(
+                    "INSERT INTO delivery_attempt (delivery_id, channel, attempted_at, took_ms) VALUES (?, ?, ?, 5)",
+                    id,
+                    "c" + i,
                     at);
         }
     }

@@ -13,8 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import io.callhook.db.Database;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** What the console shows, read from the database: correct whichever instance took the webhooks. */
 @Component
@@ -26,9 +28,13 @@ class ConsoleQueries {
             + " customer_phone, from_number, agent_name, call_successful, disconnection_reason, sentiment";
 
     private final JdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
+    private final boolean postgres;
 
-    ConsoleQueries(JdbcTemplate jdbc) {
+    ConsoleQueries(JdbcTemplate jdbc, TransactionTemplate transaction, Database database) {
         this.jdbc = jdbc;
+        this.transaction = transaction;
+        this.postgres = database.postgres();
     }
 
     /** A page of events, newest first, with every channel's state; {@code before} is the last row seen. */
@@ -95,7 +101,14 @@ class ConsoleQueries {
             parameters.add(search.beforeId());
         }
         sql.append(" ORDER BY a.received_at DESC, a.delivery_id DESC FETCH FIRST " + (PAGE + 1) + " ROWS ONLY");
-        List<Map<String, Object>> rows = jdbc.queryForList(sql.toString(), parameters.toArray());
+        List<Map<String, Object>> rows = postgres
+                // planned for these values: a plan for any value scans the table newest first, which for a
+                // rare name means every row (0.8 s at 1,000,000 events) where the name's index takes 30 ms
+                ? transaction.execute(status -> {
+                    jdbc.execute("SET LOCAL plan_cache_mode = force_custom_plan");
+                    return jdbc.queryForList(sql.toString(), parameters.toArray());
+                })
+                : jdbc.queryForList(sql.toString(), parameters.toArray());
         boolean more = rows.size() > PAGE;
         List<Map<String, Object>> page = more ? rows.subList(0, PAGE) : rows;
         List<Event> events = events(page);
@@ -215,25 +228,40 @@ class ConsoleQueries {
                             ? start.toString().substring(11, 16)
                             : start.toString().substring(5, 10));
         }
+        // one pass over the period's events for the outcomes, the disconnection reasons and the sentiments
+        Map<String, Long> disconnections = new HashMap<>();
+        Map<String, Long> sentiments = new HashMap<>();
         for (Map<String, Object> row : jdbc.queryForList(
-                "SELECT b, ok, COUNT(*) AS n FROM (SELECT FLOOR(EXTRACT(EPOCH FROM received_at) / " + bucket
-                        + ") AS b, call_successful AS ok FROM call_audit WHERE received_at >= ?) t GROUP BY b, ok",
+                "SELECT b, ok, reason, sentiment, COUNT(*) AS n FROM (SELECT FLOOR(EXTRACT(EPOCH FROM received_at) / "
+                        + bucket + ") AS b, call_successful AS ok, disconnection_reason AS reason, sentiment"
+                        + " FROM call_audit WHERE received_at >= ?) t GROUP BY b, ok, reason, sentiment",
                 since)) {
+            long n = ((Number) row.get("n")).longValue();
+            if (row.get("reason") != null) {
+                disconnections.merge(row.get("reason").toString(), n, Long::sum);
+            }
+            if (row.get("sentiment") != null) {
+                sentiments.merge(row.get("sentiment").toString(), n, Long::sum);
+            }
             int index = (int) (((Number) row.get("b")).longValue() - first);
             if (index < 0 || index > last - first) {
                 continue;
             }
             Object ok = row.get("ok");
             String outcome = ok == null ? "unknown" : Boolean.TRUE.equals(ok) ? "successful" : "unsuccessful";
-            byOutcome.get(outcome)[index] += ((Number) row.get("n")).longValue();
+            byOutcome.get(outcome)[index] += n;
         }
         data.put("labels", labels);
         data.put("eventsByOutcome", byOutcome);
+        data.put("disconnections", top(disconnections, 8));
+        data.put("sentiment", top(sentiments, 20));
 
-        // deliveries of the period's events by channel and status; failure rate per destination
+        // deliveries by channel and status, of those last changed in the period (recorded SKIPPED, SENT or
+        // FAILED then, or still PENDING); the failure rate per destination of those that finished
         Map<String, Map<String, Long>> deliveries = new LinkedHashMap<>();
         for (Map<String, Object> row : jdbc.queryForList(
-                "SELECT channel, status, COUNT(*) AS n FROM call_delivery WHERE created_at >= ?"
+                "SELECT channel, status, COUNT(*) AS n FROM call_delivery"
+                        + " WHERE status IN ('PENDING', 'SENT', 'FAILED', 'SKIPPED') AND updated_at >= ?"
                         + " GROUP BY channel, status ORDER BY channel",
                 since)) {
             deliveries
@@ -251,19 +279,6 @@ class ConsoleQueries {
         });
         data.put("failureRate", failureRate);
 
-        data.put(
-                "disconnections",
-                counts(
-                        "SELECT disconnection_reason AS k, COUNT(*) AS n FROM call_audit WHERE received_at >= ?"
-                                + " AND disconnection_reason IS NOT NULL GROUP BY disconnection_reason ORDER BY n DESC"
-                                + " FETCH FIRST 8 ROWS ONLY",
-                        since));
-        data.put(
-                "sentiment",
-                counts(
-                        "SELECT sentiment AS k, COUNT(*) AS n FROM call_audit WHERE received_at >= ?"
-                                + " AND sentiment IS NOT NULL GROUP BY sentiment ORDER BY n DESC",
-                        since));
         // the backlog over time: the highest count of each hour (or day) of the samples taken every minute
         long[] pendingOverTime = new long[(int) (last - first + 1)];
         long[] undispatchedOverTime = new long[(int) (last - first + 1)];
@@ -290,12 +305,14 @@ class ConsoleQueries {
         return data;
     }
 
-    private Map<String, Long> counts(String sql, OffsetDateTime since) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (Map<String, Object> row : jdbc.queryForList(sql, since)) {
-            counts.put(String.valueOf(row.get("k")), ((Number) row.get("n")).longValue());
-        }
-        return counts;
+    /** The {@code limit} largest counts, largest first. */
+    private static Map<String, Long> top(Map<String, Long> counts, int limit) {
+        Map<String, Long> top = new LinkedHashMap<>();
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(limit)
+                .forEach(entry -> top.put(entry.getKey(), entry.getValue()));
+        return top;
     }
 
     private List<Event> events(List<Map<String, Object>> rows) {

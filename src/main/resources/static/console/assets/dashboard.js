@@ -29,6 +29,9 @@
       return answer.json();
     })
     .then(function (data) {
+      document.getElementById('as-of').textContent =
+        'From ' + data.since.replace('T', ' ').substring(0, 16) + ' to ' + data.until.replace('T', ' ').substring(0, 16)
+        + ' UTC (counted at most 30 s ago).';
       document.getElementById('pending').textContent = data.backlog.pending;
       document.getElementById('undispatched').textContent = data.backlog.undispatched;
 

@@ -3,6 +3,9 @@
 CREATE TABLE alert_state (
     alert_key   VARCHAR(200)             NOT NULL PRIMARY KEY,
     firing      BOOLEAN                  NOT NULL,
+    -- whether anyone was told that it fires now (a condition that comes back within a window of the last
+    -- note is told when that window has passed, if it still holds: a flapping destination is no storm)
+    announced   BOOLEAN                  NOT NULL,
     changed_at  TIMESTAMP WITH TIME ZONE NOT NULL,
     notified_at TIMESTAMP WITH TIME ZONE NOT NULL
 );

@@ -147,6 +147,30 @@ class AlertsIT {
         await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
         assertThat(subjects(mailbox).stream().filter(s -> s.startsWith("callhook alert destination-failing:slack r")))
                 .hasSize(1);
+
+        // it breaks again at once: flapping within the hour's window is not told again until it has passed
+        slack.stubFor(post(urlPathEqualTo("/services/team"))
+                .willReturn(aResponse().withStatus(404).withBody("no_service")));
+        List<String> again = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Samples broken = Samples.of("call-ended-unknown-outcome");
+            http.postJson("/webhook", broken.json());
+            again.add(broken.id());
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> again.stream()
+                        .allMatch(id -> "FAILED"
+                                .equals(jdbc.queryForObject(
+                                        "SELECT status FROM call_delivery WHERE delivery_id = ? AND channel = 'slack'",
+                                        String.class,
+                                        id))));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> jdbc.queryForObject(
+                        "SELECT firing FROM alert_state WHERE alert_key = 'destination-failing:slack'", Boolean.class));
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(subjects(mailbox).stream().filter(s -> s.equals("callhook alert destination-failing:slack")))
+                .as("firing again within the window: recorded, not told again")
+                .hasSize(1);
     }
 
     List<LoggedRequest> notesOnAlertsWebhook(String words) {

@@ -133,6 +133,16 @@ class ConsoleIT {
                 .contains("HttpOnly")
                 .contains("SameSite=Strict");
         String csrf = csrf(signIn.body());
+        assertThat(signIn.headers().allValues("Set-Cookie").toString()).doesNotContain("Secure");
+        HttpResponse<String> behindTls = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/console/sign-in"))
+                        .header("X-Forwarded-Proto", "https")
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(behindTls.headers().allValues("Set-Cookie").toString())
+                .as("behind a proxy that terminates TLS")
+                .contains("Secure");
 
         HttpResponse<String> wrong = postForm("/console/sign-in", "user=admin&token=wrong&_csrf=" + csrf, session);
         assertThat(wrong.statusCode()).isEqualTo(302);
@@ -174,10 +184,15 @@ class ConsoleIT {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> day.stream()
                         .allMatch(id -> jdbc.queryForObject(
-                                        "SELECT count(*) FROM call_delivery WHERE delivery_id = ? AND status = 'PENDING'",
-                                        Integer.class,
-                                        id)
-                                == 0));
+                                                "SELECT count(*) FROM call_delivery WHERE delivery_id = ? AND status = 'SENT'",
+                                                Integer.class,
+                                                id)
+                                        > 0
+                                && jdbc.queryForObject(
+                                                "SELECT count(*) FROM call_delivery WHERE delivery_id = ? AND status = 'PENDING'",
+                                                Integer.class,
+                                                id)
+                                        == 0));
         // then the team webhook is revoked: three calls fail on Slack, Jane Roe's among them
         slack.stubFor(post(urlPathEqualTo("/services/team"))
                 .willReturn(aResponse().withStatus(404).withBody("no_service")));

@@ -277,6 +277,10 @@ class DeliveryFaultsIT {
                         .statusCode())
                 .isEqualTo(400);
         assertThat(adminPost("/api/replays", "not json").statusCode()).isEqualTo(400);
+        assertThat(adminPost("/api/replays", "{\"dryRun\":\"yes\"}").body())
+                .as("anything but a JSON boolean is refused, never read as false (a real replay)")
+                .contains("dryRun must be true or false");
+        assertThat(adminPost("/api/replays", "{\"within\":6}").statusCode()).isEqualTo(400);
         assertThat(adminPost("/api/replays", "[1]").statusCode()).isEqualTo(400);
         assertThat(admin("GET", "/api/replays/no-such-replay").statusCode()).isEqualTo(404);
         assertThat(http.post("/api/replays", "application/json", "{}".getBytes(), Map.of())

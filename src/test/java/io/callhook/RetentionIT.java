@@ -64,7 +64,8 @@ class RetentionIT {
         AtomicLong slowest = new AtomicLong();
 
         for (int i = 0; i < 20; i++) { // a cold first request is not what this measures
-            assertThat(http.postJson("/webhook", Samples.of("call-ended").json()).statusCode())
+            assertThat(http.postJson("/webhook", Samples.of("call-ended").json())
+                            .statusCode())
                     .isEqualTo(200);
         }
 

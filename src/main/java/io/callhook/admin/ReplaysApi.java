@@ -71,6 +71,9 @@ class ReplaysApi {
         } catch (IllegalArgumentException invalid) {
             return error(HttpStatus.BAD_REQUEST, invalid.getMessage());
         }
+        if (request.has("dryRun") && !request.get("dryRun").isBoolean()) {
+            return error(HttpStatus.BAD_REQUEST, "dryRun must be true or false");
+        }
         if (request.path("dryRun").asBoolean(false)) {
             BulkReplay.Matching matching = replays.count(filter);
             Map<String, Object> answer = new LinkedHashMap<>();
@@ -104,6 +107,9 @@ class ReplaysApi {
         OffsetDateTime until = time(request, "until");
         OffsetDateTime since = time(request, "since");
         if (request.has("within")) {
+            if (!request.get("within").isTextual()) {
+                throw new IllegalArgumentException("within must be a duration such as \"6h\", \"30m\" or \"PT6H\"");
+            }
             if (since != null) {
                 throw new IllegalArgumentException("give since or within, not both");
             }

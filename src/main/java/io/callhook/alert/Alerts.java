@@ -3,12 +3,15 @@ package io.callhook.alert;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.callhook.db.DatabaseClock;
+import io.callhook.destination.Destination;
 import io.callhook.destination.Destinations;
 import io.callhook.destination.Sends;
 import org.apache.camel.CamelContext;
@@ -68,7 +71,12 @@ public class Alerts {
             OffsetDateTime now = clock.now();
             Verdict verdict = evaluate(alert, channel, now);
             String key = alert.name() + (alert.perDestination() ? ":" + channel : "");
-            transition(alert, key, channel, verdict, now);
+            try {
+                transition(alert, key, verdict, now);
+            } catch (RuntimeException e) {
+                // one alert's failure (the database away a moment) does not stop the others: next check retries
+                log.warn("Alert {} could not be checked: {}", key, e.toString());
+            }
         }
     }
 
@@ -89,6 +97,7 @@ public class Alerts {
     Verdict evaluate(Alert alert, String channel, OffsetDateTime now) {
         OffsetDateTime since = now.minus(alert.window());
         String about = channel.isEmpty() ? "all destinations" : channel;
+        Set<String> watched = channel.isEmpty() ? Set.of() : Set.of(channel);
         switch (alert.when()) {
             case FAILING -> {
                 int n = (int) Math.ceil(alert.threshold());
@@ -98,11 +107,13 @@ public class Alerts {
                         channel,
                         since);
                 if (last.size() == n && last.stream().allMatch(row -> "FAILED".equals(row.get("status")))) {
-                    return Verdict.firing(channel + " failed its last " + n + " deliveries; the last error: "
-                            + last.get(0).get("last_error"));
+                    return Verdict.firing(
+                            channel + " failed its last " + n + " deliveries; the last error: "
+                                    + last.get(0).get("last_error"),
+                            watched);
                 }
                 if (!last.isEmpty() && "SENT".equals(last.get(0).get("status"))) {
-                    return Verdict.clear(channel + " is sending again");
+                    return Verdict.clear(channel + " is sending again", watched);
                 }
                 return Verdict.UNKNOWN;
             }
@@ -126,7 +137,7 @@ public class Alerts {
                         rate,
                         finished,
                         describe(alert.window()));
-                return rate >= alert.threshold() ? Verdict.firing(figures) : Verdict.clear(figures);
+                return rate >= alert.threshold() ? Verdict.firing(figures, watched) : Verdict.clear(figures, watched);
             }
             case BACKLOG -> {
                 long pending = channel.isEmpty()
@@ -141,7 +152,9 @@ public class Alerts {
                         + (channel.isEmpty()
                                 ? " and " + undispatched + " events not yet dispatched"
                                 : " on " + channel);
-                return pending + undispatched >= alert.threshold() ? Verdict.firing(figures) : Verdict.clear(figures);
+                return pending + undispatched >= alert.threshold()
+                        ? Verdict.firing(figures, watched)
+                        : Verdict.clear(figures, watched);
             }
             case FAILED -> {
                 long failed = channel.isEmpty()
@@ -157,56 +170,94 @@ public class Alerts {
                                 channel);
                 String figures =
                         failed + " deliveries FAILED in the last " + describe(alert.window()) + " (" + about + ")";
-                return failed >= alert.threshold() ? Verdict.firing(figures) : Verdict.clear(figures);
+                // about every destination that failed in the window: its notes go through the others
+                Set<String> failing = channel.isEmpty()
+                        ? new HashSet<>(jdbc.queryForList(
+                                "SELECT DISTINCT channel FROM call_delivery WHERE status = 'FAILED' AND updated_at >= ?",
+                                String.class,
+                                since))
+                        : watched;
+                return failed >= alert.threshold() ? Verdict.firing(figures, failing) : Verdict.clear(figures, failing);
             }
             default -> throw new IllegalStateException(alert.when().name());
         }
     }
 
-    private void transition(Alert alert, String key, String channel, Verdict verdict, OffsetDateTime now)
-            throws InterruptedException {
-        List<Map<String, Object>> state = jdbc.queryForList("SELECT firing FROM alert_state WHERE alert_key = ?", key);
-        boolean firing = !state.isEmpty() && Boolean.TRUE.equals(state.get(0).get("firing"));
-        if (state.isEmpty()) {
+    /**
+     * Moves the alert's state on and tells people, at most one note per window: when it fires (unless a note
+     * went out less than a window ago: then when that window has passed, if it still fires), once a window
+     * while it goes on, and when it clears if its firing was told. Each change is a conditional update, so
+     * of several instances one makes it and sends its note.
+     */
+    private void transition(Alert alert, String key, Verdict verdict, OffsetDateTime now) throws InterruptedException {
+        List<Map<String, Object>> rows =
+                jdbc.queryForList("SELECT firing, announced, notified_at FROM alert_state WHERE alert_key = ?", key);
+        if (rows.isEmpty()) {
             try {
                 jdbc.update(
-                        "INSERT INTO alert_state (alert_key, firing, changed_at, notified_at) VALUES (?, FALSE, ?, ?)",
+                        "INSERT INTO alert_state (alert_key, firing, announced, changed_at, notified_at)"
+                                + " VALUES (?, FALSE, FALSE, ?, ?)",
                         key,
                         now,
-                        now);
+                        now.minus(alert.window()));
             } catch (DuplicateKeyException anotherInstance) {
                 return; // its first check ran on another instance at the same moment: the next one goes on
             }
+            rows = jdbc.queryForList("SELECT firing, announced, notified_at FROM alert_state WHERE alert_key = ?", key);
         }
-        if (verdict.kind() == Verdict.Kind.FIRING && !firing) {
-            if (claim(
-                    "SET firing = TRUE, changed_at = ?, notified_at = ? WHERE alert_key = ? AND firing = FALSE",
-                    now,
-                    now,
-                    key)) {
-                log.warn("Alert {}: {}", key, verdict.text());
-                if (!notify(alert, channel, "callhook alert " + key, verdict.text())) {
-                    // nobody was told: the next check tries again
-                    jdbc.update("UPDATE alert_state SET firing = FALSE WHERE alert_key = ?", key);
+        Map<String, Object> state = rows.get(0);
+        boolean firing = Boolean.TRUE.equals(state.get("firing"));
+        boolean announced = Boolean.TRUE.equals(state.get("announced"));
+        OffsetDateTime windowAgo = now.minus(alert.window());
+        if (verdict.kind() == Verdict.Kind.FIRING) {
+            if (!firing) {
+                if (!claim(
+                        "SET firing = TRUE, announced = FALSE, changed_at = ? WHERE alert_key = ? AND firing = FALSE",
+                        now,
+                        key)) {
+                    return;
                 }
+                log.warn("Alert {}: {}", key, verdict.text());
+                announced = false;
             }
-        } else if (verdict.kind() == Verdict.Kind.FIRING) {
-            if (claim(
-                    "SET notified_at = ? WHERE alert_key = ? AND firing = TRUE AND notified_at < ?",
+            // the first note of this firing, or the reminder of a window; at most one a window either way
+            if (!claim(
+                    "SET announced = TRUE, notified_at = ? WHERE alert_key = ? AND firing = TRUE AND notified_at < ?",
                     now,
                     key,
-                    now.minus(alert.window()))) {
+                    windowAgo)) {
+                if (!announced) {
+                    log.info(
+                            "Alert {}: its last note is less than {} old; told when that has passed if it still"
+                                    + " holds",
+                            key,
+                            describe(alert.window()));
+                }
+                return;
+            }
+            String title = announced ? "callhook alert " + key + " still firing" : "callhook alert " + key;
+            if (announced) {
                 log.warn("Alert {} still firing: {}", key, verdict.text());
-                notify(alert, channel, "callhook alert " + key + " still firing", verdict.text());
+            }
+            if (!notify(alert, verdict, title)) {
+                // nobody was told: the next check tries again
+                jdbc.update(
+                        "UPDATE alert_state SET announced = ?, notified_at = ? WHERE alert_key = ?",
+                        announced,
+                        windowAgo.minusSeconds(1),
+                        key);
             }
         } else if (verdict.kind() == Verdict.Kind.CLEAR && firing) {
-            if (claim(
-                    "SET firing = FALSE, changed_at = ?, notified_at = ? WHERE alert_key = ? AND firing = TRUE",
-                    now,
+            if (!claim(
+                    "SET firing = FALSE, announced = FALSE, changed_at = ? WHERE alert_key = ? AND firing = TRUE",
                     now,
                     key)) {
-                log.info("Alert {} recovered: {}", key, verdict.text());
-                notify(alert, channel, "callhook alert " + key + " recovered", verdict.text());
+                return;
+            }
+            log.info("Alert {} recovered: {}", key, verdict.text());
+            if (announced) {
+                jdbc.update("UPDATE alert_state SET notified_at = ? WHERE alert_key = ?", now, key);
+                notify(alert, verdict, "callhook alert " + key + " recovered");
             }
         }
     }
@@ -216,24 +267,30 @@ public class Alerts {
     }
 
     /**
-     * Sends the note to each of the alert's destinations but the one it is about. True when one took it, or
-     * when none could be asked (all off, or only the destination in question): the log line then stands.
+     * Sends the note to each of the alert's destinations but those it is about (by name, or the same
+     * address). True when one took it, or when none could be asked (all off, or only those in question):
+     * the log line then stands. One recipient failing does not keep the note from the others.
      */
-    private boolean notify(Alert alert, String channel, String title, String text) throws InterruptedException {
+    private boolean notify(Alert alert, Verdict verdict, String title) throws InterruptedException {
         boolean tried = false;
         boolean told = false;
-        for (String destination : alert.recipients()) {
-            if (destination.equals(channel)) {
+        for (String recipient : alert.recipients()) {
+            if (concerned(recipient, verdict.about())) {
                 continue; // never an alert about a destination through itself
             }
-            if (destinations.get(destination).isEmpty()
-                    || destinations.offReason(destination).isPresent()) {
+            if (destinations.get(recipient).isEmpty()
+                    || destinations.offReason(recipient).isPresent()) {
                 continue;
             }
             tried = true;
-            Optional<String> failure = sends.note(destination, title, text);
+            Optional<String> failure;
+            try {
+                failure = sends.note(recipient, title, verdict.text());
+            } catch (RuntimeException e) {
+                failure = Optional.of(destinations.mask(e.toString()));
+            }
             if (failure.isPresent()) {
-                log.warn("Alert {} could not be sent to {}: {}", title, destination, failure.get());
+                log.warn("{} could not be sent to {}: {}", title, recipient, failure.get());
             } else {
                 told = true;
             }
@@ -241,13 +298,26 @@ public class Alerts {
         return told || !tried;
     }
 
+    /** Whether the recipient is one of the destinations the alert is about, or posts to the same address. */
+    private boolean concerned(String recipient, Set<String> about) {
+        if (about.contains(recipient)) {
+            return true;
+        }
+        String url = destinations.get(recipient).map(Destination::url).orElse("");
+        return !url.isEmpty()
+                && about.stream()
+                        .map(destinations::get)
+                        .flatMap(Optional::stream)
+                        .anyMatch(destination -> url.equals(destination.url()));
+    }
+
     private static String describe(Duration window) {
         long minutes = window.toMinutes();
         return minutes % 60 == 0 ? minutes / 60 + " h" : minutes + " min";
     }
 
-    /** What a check found. */
-    record Verdict(Kind kind, String text) {
+    /** What a check found, and the destinations it is about (its notes never go through them). */
+    record Verdict(Kind kind, String text, Set<String> about) {
 
         enum Kind {
             FIRING,
@@ -255,14 +325,14 @@ public class Alerts {
             UNKNOWN
         }
 
-        static final Verdict UNKNOWN = new Verdict(Kind.UNKNOWN, "");
+        static final Verdict UNKNOWN = new Verdict(Kind.UNKNOWN, "", Set.of());
 
-        static Verdict firing(String text) {
-            return new Verdict(Kind.FIRING, text);
+        static Verdict firing(String text, Set<String> about) {
+            return new Verdict(Kind.FIRING, text, about);
         }
 
-        static Verdict clear(String text) {
-            return new Verdict(Kind.CLEAR, text);
+        static Verdict clear(String text, Set<String> about) {
+            return new Verdict(Kind.CLEAR, text, about);
         }
     }
 }

@@ -29,8 +29,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -168,14 +166,19 @@ class Console {
         ConsoleQueries.Page page = queries.search(search);
         model.addAttribute("page", page);
         if (page.beforeTime() != null) {
+            // values as URI variables: encoded strictly ("+" as %2B), not as a template
             UriComponentsBuilder next = UriComponentsBuilder.fromPath("/console/events");
+            Map<String, String> values = new LinkedHashMap<>();
             form.forEach((name, value) -> {
                 if (!value.isEmpty()) {
-                    next.queryParam(name, value);
+                    next.queryParam(name, "{" + name + "}");
+                    values.put(name, value);
                 }
             });
-            next.queryParam("beforeTime", page.beforeTime()).queryParam("beforeId", page.beforeId());
-            model.addAttribute("older", next.encode().build().toUriString());
+            next.queryParam("beforeTime", "{beforeTime}").queryParam("beforeId", "{beforeId}");
+            values.put("beforeTime", page.beforeTime());
+            values.put("beforeId", page.beforeId());
+            model.addAttribute("older", next.encode().buildAndExpand(values).toUriString());
         }
         return htmx != null ? "events :: results" : "events";
     }
@@ -203,22 +206,23 @@ class Console {
         model.addAttribute("channel", channel);
         Optional<String> payload = queries.payload(deliveryId);
         Optional<Destination> destination = destinations.get(channel);
-        Optional<String> template = queries.lastTemplate(deliveryId, channel);
+        Optional<Optional<String>> attempt = queries.lastAttempt(deliveryId, channel);
         if (payload.isEmpty() || destination.isEmpty()) {
             model.addAttribute("problem", "No such event, or no destination named " + channel + " is declared now.");
             return "event :: message";
         }
-        if (template.isEmpty()) {
+        if (attempt.isEmpty()) {
             model.addAttribute("problem", "Nothing was sent on " + channel + " for this event.");
             return "event :: message";
         }
+        Optional<String> template = attempt.get();
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> envelope = JSON.readValue(payload.get(), Map.class);
             DefaultExchange exchange = new DefaultExchange(camel);
             exchange.setProperty("deliveryId", deliveryId);
             Sends.Message message = sends.message(
-                    destination.get().withTemplate(template.get()),
+                    template.map(destination.get()::withTemplate).orElse(destination.get()),
                     templates.location(),
                     envelope,
                     payload.get(),
@@ -233,7 +237,10 @@ class Console {
                                     : destinations.mask(String.valueOf(value)));
                 }
             });
-            model.addAttribute("template", template.get());
+            model.addAttribute(
+                    "source",
+                    template.map(t -> "the event and " + t + " (as the templates read now)")
+                            .orElse("the event as received"));
             model.addAttribute("headers", headers);
             model.addAttribute("body", destinations.mask(pretty(message.body())));
         } catch (Exception e) {
@@ -285,7 +292,10 @@ class Console {
         return "replays";
     }
 
-    /** The first step of a bulk replay: how many deliveries the filter matches, and a button to go on. */
+    /**
+     * The first step of a bulk replay: how many deliveries the filter matches now, and a button that replays
+     * exactly those (the filter's times fixed at this count: what fails after it is not taken).
+     */
     @PostMapping("/replays/count")
     String countReplay(@RequestParam Map<String, String> parameters, Model model) {
         common(model);
@@ -293,29 +303,61 @@ class Console {
         model.addAttribute("form", form);
         try {
             ReplayFilter filter = filter(form);
-            model.addAttribute("matching", replays.count(filter));
-            model.addAttribute("filter", filter.json());
+            counted(model, filter, replays.count(filter));
         } catch (IllegalArgumentException invalid) {
             model.addAttribute("error", invalid.getMessage());
         }
         return "replays";
     }
 
+    /** The confirmation: replays what was counted, or shows the new count if it changed meanwhile. */
     @PostMapping("/replays")
     String startReplay(@RequestParam Map<String, String> parameters, Model model, RedirectAttributes redirect) {
         Map<String, String> form = replayForm(parameters);
+        common(model);
+        model.addAttribute("form", form);
         try {
-            Optional<BulkReplay.Progress> started = replays.start(filter(form));
+            ReplayFilter filter = new ReplayFilter(
+                    name(parameters.get("channel"), "channel"),
+                    name(parameters.get("event"), "event type"),
+                    instant(parameters.get("since")),
+                    instant(parameters.get("until")));
+            BulkReplay.Matching now = replays.count(filter);
+            if (!String.valueOf(now.deliveries()).equals(parameters.get("expected"))) {
+                model.addAttribute("notice", "The count changed since you counted: confirm again.");
+                counted(model, filter, now);
+                return "replays";
+            }
+            Optional<BulkReplay.Progress> started = replays.start(filter);
             if (started.isEmpty()) {
                 redirect.addFlashAttribute("notice", "No FAILED delivery matches: nothing was replayed.");
                 return "redirect:/console/replays";
             }
             return "redirect:/console/replays/" + started.get().id();
-        } catch (IllegalArgumentException invalid) {
-            common(model);
-            model.addAttribute("form", form);
-            model.addAttribute("error", invalid.getMessage());
+        } catch (IllegalArgumentException | BulkReplay.TooMany refused) {
+            model.addAttribute("error", refused.getMessage());
             return "replays";
+        }
+    }
+
+    private static void counted(Model model, ReplayFilter filter, BulkReplay.Matching matching) {
+        model.addAttribute("matching", matching);
+        model.addAttribute(
+                "since",
+                filter.since() == null ? "" : filter.since().toInstant().toString());
+        model.addAttribute(
+                "until",
+                filter.until() == null ? "" : filter.until().toInstant().toString());
+    }
+
+    private static OffsetDateTime instant(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("The replay's times are broken: count again.");
         }
     }
 
@@ -331,13 +373,6 @@ class Console {
         model.addAttribute("progress", progress.get());
         common(model);
         return htmx != null ? "replay :: progress" : "replay";
-    }
-
-    @org.springframework.web.bind.annotation.ExceptionHandler(BulkReplay.TooMany.class)
-    ResponseEntity<String> tooMany(BulkReplay.TooMany tooMany) {
-        return ResponseEntity.status(HttpStatus.UNPROCESSABLE_ENTITY)
-                .contentType(org.springframework.http.MediaType.TEXT_PLAIN)
-                .body(tooMany.getMessage());
     }
 
     private Map<String, String> replayForm(Map<String, String> parameters) {
@@ -364,7 +399,7 @@ class Console {
             }
             since = clock.now().minus(within);
         }
-        return new ReplayFilter(channel, event, since, null);
+        return new ReplayFilter(channel, event, since, clock.now());
     }
 
     private static String name(String value, String what) {

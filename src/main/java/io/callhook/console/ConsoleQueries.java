@@ -13,6 +13,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callhook.db.Database;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -23,6 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 class ConsoleQueries {
 
     static final int PAGE = 50;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String EVENT_COLUMNS = "delivery_id, event, received_at, call_id, customer_name,"
             + " customer_phone, from_number, agent_name, call_successful, disconnection_reason, sentiment";
@@ -153,7 +157,7 @@ class ConsoleQueries {
         fields.put("Ended", instant(row.get("ended_at")));
         fields.put("Dispatched", row.get("dispatched"));
         fields.values().removeIf(value -> value == null || value.toString().isBlank());
-        return Optional.of(new EventDetail(event, fields, (String) row.get("payload")));
+        return Optional.of(new EventDetail(event, fields, withoutTranscript((String) row.get("payload"))));
     }
 
     /** Every attempt of the event's channels, oldest first, by channel. */
@@ -174,17 +178,19 @@ class ConsoleQueries {
         return byChannel;
     }
 
-    /** The template the channel's last attempt rendered, if it made one. */
-    Optional<String> lastTemplate(String deliveryId, String channel) {
-        return jdbc
-                .queryForList(
-                        "SELECT template FROM delivery_attempt WHERE delivery_id = ? AND channel = ?"
-                                + " ORDER BY attempted_at DESC FETCH FIRST 1 ROWS ONLY",
-                        String.class,
-                        deliveryId,
-                        channel)
-                .stream()
-                .findFirst();
+    /**
+     * The channel's last attempt: empty if it made none; else the template that attempt rendered (empty for
+     * a destination that sends the payload as received).
+     */
+    Optional<Optional<String>> lastAttempt(String deliveryId, String channel) {
+        List<Map<String, Object>> rows = jdbc.queryForList(
+                "SELECT template FROM delivery_attempt WHERE delivery_id = ? AND channel = ?"
+                        + " ORDER BY attempted_at DESC FETCH FIRST 1 ROWS ONLY",
+                deliveryId,
+                channel);
+        return rows.isEmpty()
+                ? Optional.empty()
+                : Optional.of(Optional.ofNullable((String) rows.get(0).get("template")));
     }
 
     Optional<String> payload(String deliveryId) {
@@ -192,6 +198,22 @@ class ConsoleQueries {
                 .queryForList("SELECT payload FROM call_audit WHERE delivery_id = ?", String.class, deliveryId)
                 .stream()
                 .findFirst();
+    }
+
+    /**
+     * The payload as received, pretty-printed, its transcript left out: the transcript is shown only when
+     * asked for. A payload that is not JSON (it always is: intake parsed it) is not shown at all.
+     */
+    static String withoutTranscript(String payload) {
+        try {
+            JsonNode root = JSON.readTree(payload);
+            if (root.path("data") instanceof ObjectNode data && data.hasNonNull("transcript")) {
+                data.put("transcript", "(left out here: Show the transcript)");
+            }
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (java.io.IOException | RuntimeException e) {
+            return "(the payload could not be read)";
+        }
     }
 
     Optional<String> transcript(String deliveryId) {

@@ -99,15 +99,17 @@ public class BulkReplay {
                     lease_until = NULL, updated_at = ? WHERE status = 'FAILED' AND EXISTS (SELECT 1 FROM replay_item r
                     WHERE r.replay_id = ? AND r.delivery_id = call_delivery.delivery_id
                     AND r.channel = call_delivery.channel)""", now, id);
-            jdbc.update("UPDATE replay_run SET total = ? WHERE replay_id = ?", reopened, id);
+            // the replay covers what it reopened and what a concurrent replay reopened of its match meanwhile
+            jdbc.update(
+                    "UPDATE replay_run SET total = (SELECT COUNT(*) FROM replay_item WHERE replay_id = ?)"
+                            + " WHERE replay_id = ?",
+                    id,
+                    id);
+            log.info("Bulk replay {}: {} FAILED delivery(ies) reopened", id, reopened);
             return jdbc.queryForList(
                     "SELECT DISTINCT delivery_id FROM replay_item WHERE replay_id = ?", String.class, id);
         });
-        log.info(
-                "Bulk replay {}: {} FAILED delivery(ies) of {} event(s) reopened",
-                id,
-                matching.deliveries(),
-                events.size());
+
         handOver.execute(() -> handOver(id, events));
         return progress(id);
     }

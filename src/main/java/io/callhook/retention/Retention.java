@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,14 +88,43 @@ public class Retention {
         });
     }
 
-    private int delete(List<String> ids) {
-        String in = String.join(",", Collections.nCopies(ids.size(), "?"));
-        Object[] parameters = ids.toArray();
+    /**
+     * Deletes the events of the batch that still owe nothing. Their delivery rows are locked first and looked
+     * at again: a replay may have reopened one since the batch was chosen (it then waits for this transaction
+     * and finds nothing to reopen, or went first and its PENDING row keeps the event).
+     */
+    private int delete(List<String> candidates) {
         Integer deleted = transaction.execute(status -> {
-            jdbc.update("DELETE FROM delivery_attempt WHERE delivery_id IN (" + in + ")", parameters);
-            jdbc.update("DELETE FROM call_delivery WHERE delivery_id IN (" + in + ")", parameters);
-            return jdbc.update("DELETE FROM call_audit WHERE delivery_id IN (" + in + ")", parameters);
+            String in = placeholders(candidates.size());
+            Object[] parameters = candidates.toArray();
+            // every delivery row of these events, locked (a replay waits), read as it is now
+            Set<String> owed = new HashSet<>();
+            for (Map<String, Object> row : jdbc.queryForList(
+                    "SELECT delivery_id, status FROM call_delivery WHERE delivery_id IN (" + in + ") FOR UPDATE",
+                    parameters)) {
+                if ("PENDING".equals(row.get("status"))) {
+                    owed.add((String) row.get("delivery_id"));
+                }
+            }
+            owed.addAll(jdbc.queryForList(
+                    "SELECT delivery_id FROM dispatch_outbox WHERE delivery_id IN (" + in + ")",
+                    String.class,
+                    parameters));
+            List<String> ids =
+                    candidates.stream().filter(id -> !owed.contains(id)).toList();
+            if (ids.isEmpty()) {
+                return 0;
+            }
+            String done = placeholders(ids.size());
+            Object[] doneIds = ids.toArray();
+            jdbc.update("DELETE FROM delivery_attempt WHERE delivery_id IN (" + done + ")", doneIds);
+            jdbc.update("DELETE FROM call_delivery WHERE delivery_id IN (" + done + ")", doneIds);
+            return jdbc.update("DELETE FROM call_audit WHERE delivery_id IN (" + done + ")", doneIds);
         });
         return deleted == null ? 0 : deleted;
+    }
+
+    private static String placeholders(int count) {
+        return String.join(",", Collections.nCopies(count, "?"));
     }
 }

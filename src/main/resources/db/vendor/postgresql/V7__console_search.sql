@@ -4,6 +4,17 @@
 -- it). CONCURRENTLY, outside a transaction (V7__console_search.sql.conf): building them on a table that
 -- already holds millions of events does not stop other instances from writing meanwhile.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- a build cut short (an instance killed meanwhile) leaves an invalid index that IF NOT EXISTS would keep
+DO $$
+DECLARE
+    invalid record;
+BEGIN
+    FOR invalid IN SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                   WHERE NOT i.indisvalid AND c.relname LIKE 'call\_audit\_%'
+    LOOP
+        EXECUTE 'DROP INDEX ' || quote_ident(invalid.relname);
+    END LOOP;
+END $$;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS call_audit_call_id ON call_audit (call_id);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS call_audit_customer_name_trgm
     ON call_audit USING gin (lower(customer_name) gin_trgm_ops);

@@ -124,15 +124,15 @@ class AlertsIT {
                 .as("an alert about the team webhook is tried on the alerts webhook")
                 .hasSize(1);
 
-        // several checks later: still one note per alert, no storm
-        int mails = smtp.getReceivedMessages().length;
+        // several checks later: still one note per alert, no storm (other alerts, such as the failure
+        // rate once ten deliveries have finished, may have fired meanwhile: once each)
         int checks = 4;
         await().pollDelay(Duration.ofSeconds(checks))
                 .atMost(Duration.ofSeconds(checks + 2))
                 .until(() -> true);
         assertThat(subjects(mailbox).stream().filter(s -> s.equals("callhook alert destination-failing:slack")))
                 .hasSize(1);
-        assertThat(smtp.getReceivedMessages()).hasSize(mails);
+        assertThat(subjects(mailbox)).as("every alert told once").doesNotHaveDuplicates();
 
         // the team webhook works again: the next call is sent and the alert clears, once
         slack.stubFor(post(urlPathEqualTo("/services/team"))

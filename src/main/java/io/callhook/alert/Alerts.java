@@ -210,6 +210,7 @@ public class Alerts {
         boolean announced = Boolean.TRUE.equals(state.get("announced"));
         OffsetDateTime windowAgo = now.minus(alert.window());
         if (verdict.kind() == Verdict.Kind.FIRING) {
+            boolean justFired = !firing;
             if (!firing) {
                 if (!claim(
                         "SET firing = TRUE, announced = FALSE, changed_at = ? WHERE alert_key = ? AND firing = FALSE",
@@ -226,7 +227,7 @@ public class Alerts {
                     now,
                     key,
                     windowAgo)) {
-                if (!announced) {
+                if (justFired) {
                     log.info(
                             "Alert {}: its last note is less than {} old; told when that has passed if it still"
                                     + " holds",

@@ -271,7 +271,7 @@ class Console {
             @RequestParam(required = false) String channel,
             RedirectAttributes redirect) {
         String only = channel == null || channel.isBlank() ? null : channel;
-        List<String> reopened = queries.event(deliveryId).isEmpty() ? List.of() : ledger.reopenFailed(deliveryId, only);
+        List<String> reopened = queries.exists(deliveryId) ? ledger.reopenFailed(deliveryId, only) : List.of();
         if (reopened.isEmpty()) {
             redirect.addFlashAttribute("notice", "Nothing FAILED to replay.");
         } else {

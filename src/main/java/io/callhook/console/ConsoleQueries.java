@@ -193,6 +193,11 @@ class ConsoleQueries {
                 : Optional.of(Optional.ofNullable((String) rows.get(0).get("template")));
     }
 
+    boolean exists(String deliveryId) {
+        return !jdbc.queryForList("SELECT 1 FROM call_audit WHERE delivery_id = ?", deliveryId)
+                .isEmpty();
+    }
+
     Optional<String> payload(String deliveryId) {
         return jdbc
                 .queryForList("SELECT payload FROM call_audit WHERE delivery_id = ?", String.class, deliveryId)

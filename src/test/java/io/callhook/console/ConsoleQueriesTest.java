@@ -11,7 +11,6 @@ import javax.sql.DataSource;
 import io.callhook.db.Database;
 import io.callhook.testing.Databases;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,24 +45,7 @@ class ConsoleQueriesTest {
     }
 
     DataSource database(String kind) {
-        DataSource database;
-        if (kind.equals("h2")) {
-            org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
-            h2.setURL("jdbc:h2:mem:console-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
-            h2.setUser("sa");
-            database = h2;
-        } else {
-            String name = "console_" + System.nanoTime();
-            Databases.jdbc(postgres).execute("CREATE DATABASE " + name);
-            database = postgres.getDatabase("postgres", name);
-        }
-        Flyway.configure()
-                .dataSource(database)
-                .locations("classpath:db/migration", "classpath:db/vendor/" + kind)
-                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
-                .load()
-                .migrate();
-        return database;
+        return Databases.fresh(kind, postgres);
     }
 
     @ParameterizedTest

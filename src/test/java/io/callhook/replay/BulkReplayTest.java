@@ -50,19 +50,7 @@ class BulkReplayTest {
     }
 
     DataSource database(String kind) {
-        if (kind.equals("h2")) {
-            return Databases.h2("bulk-replay-" + System.nanoTime());
-        }
-        JdbcTemplate admin = Databases.jdbc(postgres);
-        String name = "bulk_replay_" + System.nanoTime();
-        admin.execute("CREATE DATABASE " + name);
-        DataSource database = postgres.getDatabase("postgres", name);
-        org.flywaydb.core.Flyway.configure()
-                .dataSource(database)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        return database;
+        return Databases.fresh(kind, postgres);
     }
 
     @ParameterizedTest

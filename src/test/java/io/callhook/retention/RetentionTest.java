@@ -46,19 +46,7 @@ class RetentionTest {
     }
 
     DataSource database(String kind) {
-        if (kind.equals("h2")) {
-            return Databases.h2("retention");
-        }
-        JdbcTemplate admin = Databases.jdbc(postgres);
-        String name = "retention_" + System.nanoTime();
-        admin.execute("CREATE DATABASE " + name);
-        DataSource database = postgres.getDatabase("postgres", name);
-        org.flywaydb.core.Flyway.configure()
-                .dataSource(database)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        return database;
+        return Databases.fresh(kind, postgres);
     }
 
     @ParameterizedTest

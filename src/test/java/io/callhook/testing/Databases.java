@@ -31,6 +31,31 @@ public final class Databases {
         return database;
     }
 
+    /**
+     * A fresh database of this kind ({@code h2} in memory, or {@code postgresql} on that server) migrated as
+     * the service migrates it: the shared migrations and the database's own (its indexes).
+     */
+    public static javax.sql.DataSource fresh(String kind, EmbeddedPostgres postgres) {
+        javax.sql.DataSource database;
+        if (kind.equals("h2")) {
+            JdbcDataSource h2 = new JdbcDataSource();
+            h2.setURL("jdbc:h2:mem:fresh-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+            h2.setUser("sa");
+            database = h2;
+        } else {
+            String name = "fresh_" + System.nanoTime();
+            jdbc(postgres).execute("CREATE DATABASE " + name);
+            database = postgres.getDatabase("postgres", name);
+        }
+        Flyway.configure()
+                .dataSource(database)
+                .locations("classpath:db/migration", "classpath:db/vendor/" + kind)
+                .configuration(java.util.Map.of("flyway.postgresql.transactional.lock", "false"))
+                .load()
+                .migrate();
+        return database;
+    }
+
     /** A PostgreSQL server of its own on a free loopback port, from Maven Central's binaries. */
     public static EmbeddedPostgres postgres() {
         try {

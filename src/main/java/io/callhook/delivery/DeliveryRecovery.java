@@ -10,12 +10,8 @@ import java.util.Set;
 
 import io.callhook.db.DatabaseClock;
 import io.callhook.db.InstanceId;
-import org.apache.camel.Endpoint;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.seda.SedaEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -57,10 +53,9 @@ public class DeliveryRecovery {
     private final JdbcTemplate jdbc;
     private final DeliveryLedger ledger;
     private final DeliveryProperties properties;
-    private final ProducerTemplate producer;
+    private final HandOff handOff;
     private final DatabaseClock clock;
     private final String instance;
-    private final String dispatchUri;
     private final OffsetDateTime started;
     /** Events this instance's previous run left owed, handed over ahead of everything else. */
     private final Deque<String> resume = new ArrayDeque<>();
@@ -71,17 +66,15 @@ public class DeliveryRecovery {
             JdbcTemplate jdbc,
             DeliveryLedger ledger,
             DeliveryProperties properties,
-            ProducerTemplate producer,
+            HandOff handOff,
             DatabaseClock clock,
-            InstanceId instance,
-            @Value("${callhook.dispatch.uri}") String dispatchUri) {
+            InstanceId instance) {
         this.jdbc = jdbc;
         this.ledger = ledger;
         this.properties = properties;
-        this.producer = producer;
+        this.handOff = handOff;
         this.clock = clock;
         this.instance = instance.id();
-        this.dispatchUri = dispatchUri;
         this.started = clock.now();
     }
 
@@ -186,15 +179,13 @@ public class DeliveryRecovery {
         }
     }
 
-    /** Whether the hand-off takes an event now: an in-process queue with room, or a broker. */
+    /** Whether the hand-off takes an event now (see {@link HandOff#room}). */
     public boolean hasRoomToDispatch() {
         return roomToDispatch() > 0;
     }
 
-    /** Room left in the hand-off when it is an in-process queue; a broker's is not measured here. */
     private int roomToDispatch() {
-        Endpoint endpoint = producer.getCamelContext().getEndpoint(dispatchUri);
-        return endpoint instanceof SedaEndpoint seda ? seda.getQueue().remainingCapacity() : Integer.MAX_VALUE;
+        return handOff.room();
     }
 
     private record Owed(String deliveryId, OffsetDateTime receivedAt) {}
@@ -212,7 +203,6 @@ public class DeliveryRecovery {
         if (payload.isEmpty()) {
             return false;
         }
-        producer.sendBodyAndHeader(dispatchUri, payload.get(0), "CallhookDeliveryId", deliveryId);
-        return true;
+        return handOff.offer(deliveryId, payload.get(0), null);
     }
 }

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
  * the count is written once the next window begins. (Logback's DuplicateMessageFilter suppresses a message
  * for good rather than per window, and says nothing of what it dropped.)
  */
-final class LogBudget {
+public final class LogBudget {
 
     private final Logger log;
     private final String what;
@@ -23,7 +23,7 @@ final class LogBudget {
     private final AtomicInteger written = new AtomicInteger();
     private final AtomicInteger unwritten = new AtomicInteger();
 
-    LogBudget(Logger log, String what, int lines, Duration window) {
+    public LogBudget(Logger log, String what, int lines, Duration window) {
         this.log = log;
         this.what = what;
         this.lines = lines;
@@ -31,7 +31,7 @@ final class LogBudget {
     }
 
     /** Whether the caller may write its line now; false when the budget of this window is spent. */
-    boolean allows() {
+    public boolean allows() {
         long now = System.nanoTime();
         long start = windowStart.get();
         if (now - start > windowNanos && windowStart.compareAndSet(start, now)) {

@@ -1,0 +1,32 @@
+package io.callhook.tracing;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.NamedNode;
+import org.apache.camel.Route;
+import org.apache.camel.spi.RoutePolicy;
+import org.apache.camel.spi.RoutePolicyFactory;
+import org.apache.camel.support.RoutePolicySupport;
+
+/**
+ * Puts the trace id of the span Camel's tracer has just started for a route into exchange property
+ * {@code traceId}, which the log lines of the event carry (camel.mdc, logging.pattern.correlation). Added
+ * after the tracer's own route policy, so its span is the current one when this runs.
+ */
+final class TraceIds implements RoutePolicyFactory {
+
+    @Override
+    public RoutePolicy createRoutePolicy(CamelContext camel, String routeId, NamedNode route) {
+        return new RoutePolicySupport() {
+            @Override
+            public void onExchangeBegin(Route route, Exchange exchange) {
+                SpanContext span = Span.current().getSpanContext();
+                if (span.isValid()) {
+                    exchange.setProperty("traceId", span.getTraceId());
+                }
+            }
+        };
+    }
+}

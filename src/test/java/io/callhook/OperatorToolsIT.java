@@ -27,7 +27,10 @@ class OperatorToolsIT {
 
     @Test
     void validateAcceptsTheShippedRoutesAndExitsZero() throws Exception {
-        Result result = validate(Path.of("routes").toAbsolutePath());
+        Result result = command(
+                List.of("validate", Path.of("routes").toAbsolutePath().toString()),
+                Map.of(),
+                List.of("-jar", JarProcess.jar().toString()));
 
         assertThat(result.exit()).isZero();
         assertThat(result.output()).contains("OK: ").contains("route file(s)").contains("template(s) checked");
@@ -76,7 +79,8 @@ class OperatorToolsIT {
             }
         }
 
-        try (JarProcess callhook = new JarProcess(workDir, Map.of()).start()) {
+        // java -jar: the jar's own launcher puts ./lib on the classpath (loader.path), as the README says
+        try (JarProcess callhook = new JarProcess(workDir, Map.of()).asJavaJar().start()) {
             HttpResponse<String> encoded = callhook.http()
                     .post("/demo/encode", "text/plain", "hello callhook".getBytes(StandardCharsets.UTF_8), Map.of());
 
@@ -197,13 +201,19 @@ class OperatorToolsIT {
         return command(List.of("validate", routes.toString()), environment);
     }
 
-    /** The jar run as {@code java -jar callhook.jar <arguments>} in the working directory. */
+    /**
+     * The jar run with these arguments in the working directory, launched as bin/callhook launches it (see
+     * {@link JarProcess#launch}); the shipped routes' check runs as {@code java -jar}, as the README shows it.
+     */
     Result command(List<String> arguments, Map<String, String> environment) throws Exception {
+        return command(arguments, environment, JarProcess.launch());
+    }
+
+    Result command(List<String> arguments, Map<String, String> environment, List<String> launch) throws Exception {
         Path log = workDir.resolve(arguments.get(0) + ".log");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                JarProcess.jar().toString()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(launch);
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())

@@ -1,5 +1,6 @@
 -- wrk script: POST /webhook with the platform's call.ended sample, a fresh delivery id per request.
--- Each wrk thread gets its own prefix, so ids never repeat across threads or runs.
+-- Each wrk thread gets its own prefix, so ids never repeat across threads or runs; a wrk argument
+-- (`wrk … -- name`) is added to it, for wrk processes started in the same second.
 local counter = 0
 local prefix = ""
 local threads = {}
@@ -12,7 +13,7 @@ function setup(thread)
 end
 
 function init(args)
-  prefix = wrk.thread:get("prefix")
+  prefix = wrk.thread:get("prefix") .. (args[1] and (args[1] .. "-") or "")
   wrk.method = "POST"
   wrk.path = "/webhook"
   wrk.headers["Content-Type"] = "application/json"

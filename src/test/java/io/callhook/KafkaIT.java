@@ -1,6 +1,7 @@
 package io.callhook;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,9 +117,7 @@ class KafkaIT {
             assertThat(a.http().postJson("/webhook", call.json()).statusCode()).isEqualTo(200);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id -> slackPosts(id) >= 1));
-        for (String id : ids) {
-            assertThat(slackPosts(id)).as("Slack messages for %s", id).isEqualTo(1);
-        }
+        sentOnce(ids);
         long byA = dispatched(a, ids);
         long byB = dispatched(b, ids);
         System.out.printf("200 deliveries posted to A: A dispatched %d, B dispatched %d%n", byA, byB);
@@ -166,8 +165,12 @@ class KafkaIT {
         assertThat(names)
                 .contains("store-audit-row-bean", "hand-off-bean", "record-deliveries-bean", "slack-send-bean");
         assertThat(names).anyMatch(name -> name.contains(TOPIC));
-        String id = traceId;
-        assertThat(a.log() + b.log()).contains("trace=" + id);
+        // B dispatched it (it has spans of the trace): its log lines of the event carry the trace id
+        assertThat(b.log()).contains("trace=" + traceId);
+        // no destination's address beyond its host leaves in a span (a Slack webhook URL is its secret)
+        for (var request : otlp.findAll(postRequestedFor(urlEqualTo("/v1/traces")))) {
+            assertThat(new String(request.getBody(), StandardCharsets.UTF_8)).doesNotContain("/services/");
+        }
     }
 
     /**
@@ -179,6 +182,9 @@ class KafkaIT {
     void aBrokerOutageIsNotAnIntakeOutage() throws Exception {
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         AtomicLong slowest = new AtomicLong();
+        AtomicLong slowestAt = new AtomicLong();
+        long stoppedAt = 0;
+        long startedAt = 0;
         AtomicLong refused = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
         Thread sender = new Thread(() -> {
@@ -188,7 +194,11 @@ class KafkaIT {
                 Samples call = Samples.of("call-ended-unknown-outcome");
                 long start = System.nanoTime();
                 int status = http.postJson("/webhook", call.json()).statusCode();
-                slowest.accumulateAndGet((System.nanoTime() - start) / 1_000_000, Math::max);
+                long took = (System.nanoTime() - start) / 1_000_000;
+                if (took > slowest.get()) {
+                    slowest.set(took);
+                    slowestAt.set(System.currentTimeMillis());
+                }
                 if (status == 200) {
                     acknowledged.add(call.id());
                 } else {
@@ -204,12 +214,23 @@ class KafkaIT {
         sender.start();
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() >= 50);
+            stoppedAt = System.currentTimeMillis();
             kafka.stop();
             long stopped = System.nanoTime();
-            await().pollDelay(Duration.ofSeconds(20))
-                    .atMost(Duration.ofSeconds(21))
+            await().pollDelay(Duration.ofSeconds(15))
+                    .atMost(Duration.ofSeconds(16))
+                    .until(() -> true);
+            // still in the load balancer's rotation: the broker is not part of readiness
+            for (JarProcess each : List.of(a, b)) {
+                assertThat(each.http().get("/actuator/health/readiness").statusCode())
+                        .as("readiness with the broker down")
+                        .isEqualTo(200);
+            }
+            await().pollDelay(Duration.ofSeconds(5))
+                    .atMost(Duration.ofSeconds(6))
                     .until(() -> true);
             int duringOutage = acknowledged.size();
+            startedAt = System.currentTimeMillis();
             kafka.start();
             System.out.printf(
                     "broker down %d s; %d webhooks acknowledged so far%n",
@@ -222,16 +243,24 @@ class KafkaIT {
             sender.join(5_000);
         }
         System.out.printf(
-                "%d acknowledged, %d refused, slowest answer %d ms%n",
-                acknowledged.size(), refused.get(), slowest.get());
+                "%d acknowledged, %d refused, slowest answer %d ms (%d ms after the stop began, the start began"
+                        + " %d ms after the stop)%n",
+                acknowledged.size(), refused.get(), slowest.get(), slowestAt.get() - stoppedAt, startedAt - stoppedAt);
         assertThat(refused.get()).isZero();
         assertThat(slowest.get()).isLessThan(1000);
         await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofSeconds(1))
                 .until(() -> acknowledged.stream().allMatch(id -> slackPosts(id) >= 1));
-        for (String id : acknowledged) {
-            assertThat(slackPosts(id)).as("Slack messages for %s", id).isEqualTo(1);
-        }
+        sentOnce(acknowledged);
+    }
+
+    /** Each sent exactly once, and still once a few seconds later (no late repeat). */
+    static void sentOnce(java.util.Collection<String> ids) {
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            for (String id : ids) {
+                assertThat(slackPosts(id)).as("Slack messages for %s", id).isEqualTo(1);
+            }
+        });
     }
 
     /** One instance killed: the other takes its partitions and its claims, and finishes its work. */

@@ -56,7 +56,7 @@ public class HandOff implements DisposableBean {
     public HandOff(
             CamelContext camel,
             @Value("${callhook.dispatch.uri}") String uri,
-            @Value("${callhook.dispatch.broker-queue:10000}") int brokerQueue) {
+            @Value("${callhook.dispatch.broker-queue:1000}") int brokerQueue) {
         this.camel = camel;
         this.uri = uri;
         this.sender =
@@ -67,12 +67,18 @@ public class HandOff implements DisposableBean {
                 });
     }
 
-    /** Intake: the event on the exchange (variable {@code payload}, property {@code deliveryId}). */
+    /**
+     * Intake: the event on the exchange (variable {@code payload}, property {@code deliveryId}). The row is
+     * committed: whatever goes wrong here (an endpoint that cannot be created or started) is a failed hand-off,
+     * logged, never the webhook's answer.
+     */
     public void handOff(Exchange exchange) {
-        offer(
-                exchange.getProperty("deliveryId", String.class),
-                exchange.getVariable("payload", String.class),
-                exchange);
+        String deliveryId = exchange.getProperty("deliveryId", String.class);
+        try {
+            offer(deliveryId, exchange.getVariable("payload", String.class), exchange);
+        } catch (RuntimeException e) {
+            failed(deliveryId, e);
+        }
     }
 
     /**

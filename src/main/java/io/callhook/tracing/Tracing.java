@@ -38,12 +38,15 @@ class Tracing {
             "otel.traces.exporter", "otlp",
             "otel.metrics.exporter", "none",
             "otel.logs.exporter", "none",
-            "otel.exporter.otlp.protocol", "http/protobuf");
+            "otel.exporter.otlp.protocol", "http/protobuf",
+            // W3C trace context only: baggage a caller sends would otherwise be passed on to every destination
+            "otel.propagators", "tracecontext");
 
     @Bean(destroyMethod = "close")
     OpenTelemetrySdk openTelemetry(InstanceId instance) {
         OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                 .addPropertiesSupplier(() -> DEFAULTS)
+                .addSpanExporterCustomizer((exporter, config) -> new RedactedSpans(exporter))
                 .addResourceCustomizer((resource, config) -> resource.merge(
                         Resource.create(Attributes.of(AttributeKey.stringKey("service.instance.id"), instance.id()))))
                 .disableShutdownHook()

@@ -28,7 +28,9 @@ public final class JarProcess implements AutoCloseable {
     private final int port;
     private final int webhookPort;
     private final Path log;
-    private List<String> jvm = List.of("-Xmx256m");
+    // The quick JIT only: a test's jar answers a few hundred requests, and C2 compiling beside it would
+    // lengthen each of the suite's forty starts on two cores. The bench runs production's settings.
+    private List<String> jvm = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
     private boolean javaJar;
     private Process process;
 
@@ -50,7 +52,7 @@ public final class JarProcess implements AutoCloseable {
         return this;
     }
 
-    /** JVM options instead of the default {@code -Xmx256m}, e.g. the launch script's heap. Before start. */
+    /** JVM options instead of the default ones above, e.g. the launch script's heap. Before start. */
     public JarProcess jvm(String... options) {
         this.jvm = List.of(options);
         return this;

@@ -81,12 +81,17 @@ class KafkaIT {
                 "CALLHOOK_SLACK_MIN_INTERVAL", "5ms",
                 "CALLHOOK_DISPATCH_URI",
                         "kafka:" + TOPIC + "?brokers=" + kafka.bootstrap()
-                                + "&groupId=callhook&sessionTimeoutMs=10000&heartbeatIntervalMs=2000",
+                                + "&groupId=callhook&sessionTimeoutMs=10000&heartbeatIntervalMs=2000"
+                                // a record the broker has not taken within 5 s fails (30 s by default), so
+                                // the 20 s outage makes hand-offs fail and recovery hand them over again
+                                + "&requestTimeoutMs=3000&deliveryTimeoutMs=5000",
                 // owed work is looked for every 5 s and taken after 10 s, so the outage test ends sooner
                 "CALLHOOK_DELIVERY_GRACE", "10s",
                 "CALLHOOK_DELIVERY_RECOVERY_INTERVAL", "5s",
                 "OTEL_EXPORTER_OTLP_ENDPOINT", otlp.baseUrl(),
                 "OTEL_BSP_SCHEDULE_DELAY", "200"));
+        // the claims of a killed instance are taken over after 15 s rather than 90
+        environment.put("CALLHOOK_DELIVERY_LEASE", "15s");
         a = new JarProcess(Files.createTempDirectory("callhook-kafka-a"), environment).start();
         b = new JarProcess(Files.createTempDirectory("callhook-kafka-b"), environment).start();
     }
@@ -252,6 +257,10 @@ class KafkaIT {
                 .pollInterval(Duration.ofSeconds(1))
                 .until(() -> acknowledged.stream().allMatch(id -> slackPosts(id) >= 1));
         sentOnce(acknowledged);
+        // the outage failed hand-offs (the events stayed owed), and recovery handed them over again
+        String logs = a.log() + b.log();
+        assertThat(logs).contains("its hand-off to dispatch failed, it stays owed");
+        assertThat(logs).contains("Recovery handed");
     }
 
     /** Each sent exactly once, and still once a few seconds later (no late repeat). */

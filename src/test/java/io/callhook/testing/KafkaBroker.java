@@ -3,7 +3,6 @@ package io.callhook.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +35,8 @@ public final class KafkaBroker implements AutoCloseable {
     public KafkaBroker() {
         try {
             dir = Files.createTempDirectory("kafka");
-            port = freePort();
-            int controller = freePort();
+            port = SmtpServer.freePort();
+            int controller = SmtpServer.freePort();
             config = dir.resolve("server.properties");
             log = dir.resolve("broker.log");
             Properties settings = new Properties();
@@ -183,14 +182,6 @@ public final class KafkaBroker implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

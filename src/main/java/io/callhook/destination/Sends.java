@@ -150,7 +150,7 @@ public class Sends {
     /**
      * Posts the rendered message to the destination: waits for its pace, counts the attempt under the claim
      * (or stops, if the claim was taken over), sends a copy of the exchange (so a retry sends the same
-     * message, not the answer to the last try) and turns a failure into a verdict.
+     * message, not the answer to the last try), records it SENT, or turns a failure into a verdict.
      */
     public void send(Exchange exchange) throws InterruptedException {
         Destination destination = destination(exchange);
@@ -165,7 +165,7 @@ public class Sends {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         Exception failure = attempt.getException();
         if (failure == null) {
-            ledger.attempted(exchange, took, null);
+            recordSent(exchange, took);
             return;
         }
         SendFailed verdict;
@@ -185,6 +185,25 @@ public class Sends {
         }
         ledger.attempted(exchange, took, verdict.getMessage());
         throw verdict;
+    }
+
+    /**
+     * The destination took the message: it is recorded SENT in this same step. Nothing may come between an
+     * accepted post and its record: a route stopped under a send (a live edit, a shutdown that ran out of
+     * time) interrupts its thread, which fails a database call, and refuses the route's next step; either
+     * would free the claim and send the message a second time. The interrupt is held back while the record
+     * is written and raised again after it: the consumer thread still ends as its route asked.
+     */
+    private void recordSent(Exchange exchange, Duration took) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            ledger.attempted(exchange, took, null);
+            ledger.sent(exchange);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

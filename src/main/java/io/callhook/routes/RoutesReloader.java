@@ -228,16 +228,26 @@ class RoutesReloader {
         }
     }
 
-    /** A replaced queue consumer's queue: the sends waiting in it are handed to its successor. */
-    private record Queued(SedaEndpoint endpoint, String key, BlockingQueue<Exchange> queue) {}
+    /**
+     * A replaced queue consumer's queue and the sends taken out of it before the stop: they are handed to
+     * its successor.
+     */
+    private record Queued(SedaEndpoint endpoint, String key, BlockingQueue<Exchange> queue, List<Exchange> held) {}
 
+    /**
+     * Takes the waiting sends out of the replaced routes' queues: a graceful stop of a queue consumer counts
+     * them as pending and would never end in time; emptied, the stop waits only for the sends in flight, and
+     * a send is not cut short unless one outlasts the stop's bound.
+     */
     private Map<String, Queued> queuedSends(List<String> routeIds) {
         Map<String, Queued> queues = new LinkedHashMap<>();
         for (String id : routeIds) {
             Route route = camel.getRoute(id);
             if (route != null && route.getEndpoint() instanceof SedaEndpoint seda) {
                 String key = seda.getComponent().getQueueKey(seda.getEndpointUri());
-                queues.put(key, new Queued(seda, key, seda.getQueue()));
+                List<Exchange> held = new ArrayList<>();
+                seda.getQueue().drainTo(held);
+                queues.put(key, new Queued(seda, key, seda.getQueue(), held));
             }
         }
         return queues;
@@ -252,11 +262,11 @@ class RoutesReloader {
         for (Queued old : queues.values()) {
             QueueReference now = old.endpoint().getComponent().getQueueReference(old.key());
             BlockingQueue<Exchange> successor = now == null || !now.hasConsumers() ? null : now.getQueue();
-            if (successor == old.queue()) {
-                continue;
+            List<Exchange> waiting = new ArrayList<>(old.held());
+            if (successor != old.queue()) {
+                // and what was queued while the old route stopped
+                old.queue().drainTo(waiting);
             }
-            List<Exchange> waiting = new ArrayList<>();
-            old.queue().drainTo(waiting);
             int carried = 0;
             for (Exchange send : waiting) {
                 if (successor != null && successor.offer(send)) {
@@ -276,9 +286,9 @@ class RoutesReloader {
     }
 
     /**
-     * Stops and removes the routes. A graceful stop of a queue consumer never ends while messages wait in
-     * its queue (they count as pending), so each stop is bounded to seconds: the queue's sends are carried
-     * over (above), and a send cut short gives its claim back for recovery. Removing the routes here rather
+     * Stops and removes the routes. Each stop is bounded to seconds: the queue's sends were taken out and are
+     * carried over (above); a send in flight finishes, or, cut short at the bound, gives its claim back for
+     * recovery (a post already answered is recorded first, see Sends). Removing the routes here rather
      * than in Camel's updateRoutes avoids a second stop that would wait out Camel's 45 s shutdown timeout.
      * A stopped platform-http consumer takes its path off the webhook listener (404 from then on).
      */

@@ -34,7 +34,7 @@ public class DeliveryFailures {
     }
 
     public boolean isTransient(Throwable failure) {
-        if (causedBy(failure, LeaseLost.class)) {
+        if (causedBy(failure, LeaseLost.class) || causedBy(failure, OutcomeNotRecorded.class)) {
             return false;
         }
         SendFailed sendFailed = ObjectHelper.getException(SendFailed.class, failure);

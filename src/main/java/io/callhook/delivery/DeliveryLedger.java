@@ -369,6 +369,11 @@ public class DeliveryLedger {
             claims.done(token(exchange));
             return;
         }
+        if (ObjectHelper.getException(OutcomeNotRecorded.class, failure) != null) {
+            // neither FAILED nor a retry: the claim is freed as the send ends (see sending)
+            log.warn("Delivery {} {}: {}", deliveryId(exchange), channel(exchange), failure.getMessage());
+            return;
+        }
         if (cutShort(failure)) {
             abandon(deliveryId(exchange), channel(exchange), token(exchange), "its send was stopped: " + failure);
             return;

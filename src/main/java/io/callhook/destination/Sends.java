@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callhook.call.CallFacts;
 import io.callhook.delivery.DeliveryFailures;
 import io.callhook.delivery.DeliveryLedger;
+import io.callhook.delivery.OutcomeNotRecorded;
 import io.callhook.mail.SummaryMail;
 import io.callhook.slack.SlackMessages;
 import org.apache.camel.CamelContext;
@@ -199,6 +200,10 @@ public class Sends {
         try {
             ledger.attempted(exchange, took, null);
             ledger.sent(exchange);
+        } catch (RuntimeException e) {
+            // not a failure of the send: no retry, which would post the message again at once
+            throw new OutcomeNotRecorded(
+                    exchange.getProperty("deliveryId", String.class), exchange.getVariable("channel", String.class), e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -16,12 +16,10 @@ PG_PORT=15432
 TOKEN=bench-console-token-0123456789
 work=$(mktemp -d)
 
-trap 'pkill -f "server.port=$ADMIN_PORT" 2>/dev/null || true; [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'pkill -f "server.port=$ADMIN_PORT" 2>/dev/null || true; pg_stop; rm -rf "$work"' EXIT
 
 bench_prepare
-mkdir -p "$work/pg" && chown postgres "$work" "$work/pg"
-su postgres -c "$PG_BIN/initdb -D $work/pg -A trust -U postgres" >/dev/null
-su postgres -c "$PG_BIN/pg_ctl -D $work/pg -o '-p $PG_PORT -k $work -c listen_addresses=127.0.0.1' -l $work/pg.log -w start" >/dev/null
+pg_start
 psql() { "$PG_BIN/psql" -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -v ON_ERROR_STOP=1 -q "$@"; }
 
 start_app "$work/app" SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" \

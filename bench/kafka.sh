@@ -27,16 +27,12 @@ broker_pid=""
 express_pid=""
 trap 'pkill -f "server.port=1808" 2>/dev/null || true; pkill -f "server.port=1809" 2>/dev/null || true;
   [ -n "$broker_pid" ] && { kill "$broker_pid" && wait "$broker_pid"; } 2>/dev/null || true; [ -n "$express_pid" ] && kill "$express_pid" 2>/dev/null;
-  [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1; rm -rf "$work"' EXIT
+  pg_stop; rm -rf "$work"' EXIT
 
 bench_prepare
 
-psql() { su postgres -c "$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -At $*"; }
-
 echo "PostgreSQL…"
-mkdir -p "$work/pg" && chown postgres "$work" "$work/pg"
-su postgres -c "$PG_BIN/initdb -D $work/pg -A trust -U postgres" >/dev/null
-su postgres -c "$PG_BIN/pg_ctl -D $work/pg -o '-p $PG_PORT -k $work -c listen_addresses=127.0.0.1' -l $work/pg.log -w start" >/dev/null
+pg_start
 
 echo "Kafka (one KRaft node from Maven Central's kafka_2.13, the tests' own broker)…"
 ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/kafka.classpath" >/dev/null

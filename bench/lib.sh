@@ -54,3 +54,28 @@ wait_idle() {
     [ $(( (after - before) * 100 / (2 * ticks) )) -lt 20 ] && return
   done
 }
+
+# A private PostgreSQL server for a run: $work/pg on 127.0.0.1:$PG_PORT, trust authentication, stopped and
+# deleted by the scripts' EXIT trap. psql runs a statement as its superuser.
+pg_start() {
+  mkdir -p "$work/pg" && chown postgres "$work" "$work/pg"
+  su postgres -c "$PG_BIN/initdb -D $work/pg -A trust -U postgres" >/dev/null
+  su postgres -c "$PG_BIN/pg_ctl -D $work/pg -o '-p $PG_PORT -k $work -c listen_addresses=127.0.0.1' -l $work/pg.log -w start" >/dev/null
+}
+pg_stop() { [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true; }
+psql() { su postgres -c "$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -At $*"; }
+
+# events through the routing table since the start: the call-routing route's completed exchanges (each
+# one has recorded its channel rows), from the service's own metrics (started with CALLHOOK_ADMIN_TOKEN)
+BENCH_TOKEN=bench-admin-token-0123456789
+routed() {
+  curl -sf -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$ADMIN_PORT/actuator/prometheus" \
+    | sed -n 's/^camel_exchanges_total{.*routeId="call-routing".*} \([0-9.E]*\)$/\1/p' \
+    | awk '{printf "%d", $1}'
+}
+
+# the highest resident memory (MB) of a process, sampled once a second into a file until it ends
+rss_sampler() { # pid file
+  (while kill -0 "$1" 2>/dev/null; do ps -o rss= -p "$1" >> "$2" 2>/dev/null; sleep 1; done) &
+}
+rss_max() { sort -n "$1" | tail -1 | awk '{printf "%d", $1 / 1024}'; }

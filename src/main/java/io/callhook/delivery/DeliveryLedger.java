@@ -30,7 +30,6 @@ import org.apache.camel.util.ObjectHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -99,6 +98,7 @@ public class DeliveryLedger {
     private final DatabaseClock clock;
     private final String instance;
     private final Claims claims = new Claims();
+    private final DispatchRecords records;
 
     public DeliveryLedger(
             JdbcTemplate jdbc,
@@ -117,6 +117,8 @@ public class DeliveryLedger {
         this.clock = clock;
         this.instance = instance.id();
         this.destinations = destinations;
+        this.records =
+                new DispatchRecords(jdbc, transaction, INSERT_CLAIMED, this::relaxCommit, metrics::dispatchBatch);
     }
 
     /**
@@ -139,13 +141,10 @@ public class DeliveryLedger {
 
         OffsetDateTime now = clock.now();
         List<String> newlySkipped = new ArrayList<>();
-        Map<String, String> leases;
-        try {
-            leases = all.isEmpty()
-                    ? recordNone(deliveryId)
-                    : transaction.execute(status -> recordFirst(deliveryId, all, skipped, now));
-            skipped.keySet().forEach(newlySkipped::add);
-        } catch (DuplicateKeyException alreadyRecorded) {
+        Map<String, String> leases = new LinkedHashMap<>();
+        if (records.write(new DispatchRecords.Record(deliveryId, firstRows(deliveryId, all, skipped, now, leases)))) {
+            newlySkipped.addAll(skipped.keySet());
+        } else {
             // dispatched before (recovery, a replay, another instance): complete what is missing, claim what is free
             leases = transaction.execute(status -> recordAgain(deliveryId, all, skipped, now, newlySkipped));
         }
@@ -191,47 +190,37 @@ public class DeliveryLedger {
         });
     }
 
-    /** An event no destination is chosen for, nor on: nothing to record but that it was dispatched. */
-    private Map<String, String> recordNone(String deliveryId) {
-        transaction.executeWithoutResult(status -> {
-            relaxCommit();
-            jdbc.update(DISPATCHED, deliveryId);
-        });
-        return Map.of();
-    }
-
     /**
-     * The usual case, an event dispatched for the first time: every channel's row in one insert, the owed
-     * ones already claimed by this instance, and the event marked dispatched. Fails with a duplicate key
-     * when the event has rows already.
+     * The usual case, an event dispatched for the first time: every channel's row, the owed ones already
+     * claimed by this instance (their tokens go into {@code claimed}), written with the event's removal from
+     * the outbox by {@link DispatchRecords}, in one transaction with other dispatches of the moment.
      */
-    private Map<String, String> recordFirst(
-            String deliveryId, Set<String> all, Map<String, String> skipped, OffsetDateTime now) {
-        relaxCommit();
-        Map<String, String> claimed = new LinkedHashMap<>();
-        List<Object> values = new ArrayList<>();
+    private List<Object[]> firstRows(
+            String deliveryId,
+            Set<String> all,
+            Map<String, String> skipped,
+            OffsetDateTime now,
+            Map<String, String> claimed) {
+        List<Object[]> rows = new ArrayList<>();
         for (String name : all) {
             String reason = skipped.get(name);
             String token = reason == null ? UUID.randomUUID().toString() : null;
             if (token != null) {
                 claimed.put(name, token);
             }
-            values.addAll(Arrays.asList(
-                    deliveryId,
-                    name,
-                    reason == null ? PENDING : SKIPPED,
-                    reason,
-                    now,
-                    now,
-                    token == null ? null : instance,
-                    token,
-                    token == null ? null : now.plus(properties.lease())));
+            rows.add(new Object[] {
+                deliveryId,
+                name,
+                reason == null ? PENDING : SKIPPED,
+                reason,
+                now,
+                now,
+                token == null ? null : instance,
+                token,
+                token == null ? null : now.plus(properties.lease())
+            });
         }
-        String rows = String.join(
-                ", ", all.stream().map(name -> "(?, ?, ?, 0, ?, ?, ?, ?, ?, ?)").toList());
-        jdbc.update(INSERT_CLAIMED + " " + rows, values.toArray());
-        jdbc.update(DISPATCHED, deliveryId);
-        return claimed;
+        return rows;
     }
 
     /** An event that has rows already: adds the missing ones and claims the PENDING ones nobody holds. */

@@ -3,6 +3,7 @@ package io.callhook.metrics;
 import java.util.Set;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Variable;
 import org.springframework.stereotype.Component;
@@ -23,9 +24,18 @@ public class CallhookMetrics {
     static final Set<String> OUTCOMES = Set.of("successful", "unsuccessful", "unknown", "other");
 
     private final MeterRegistry registry;
+    private final DistributionSummary dispatchBatches;
 
     public CallhookMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.dispatchBatches = DistributionSummary.builder("callhook.dispatch.batch")
+                .description("Events' dispatch records per group commit")
+                .register(registry);
+    }
+
+    /** One transaction wrote the first dispatch records of {@code events} events. */
+    public void dispatchBatch(int events) {
+        dispatchBatches.record(events);
     }
 
     /** An accepted (stored, not duplicate) delivery; {@code outcome} is the call's, or "other". */

@@ -28,47 +28,56 @@ jfr_file="$root/bench/profiles/$DB-$(date -u +%Y%m%dT%H%M%S).jfr"
 start_app "$work/app" "${env[@]}"
 wrk -t2 -c32 -d"${SUSTAIN}s" -s bench/webhook.lua "http://127.0.0.1:$PORT/webhook" > "$work/wrk.txt" &
 load=$!
+# CPU time (clock ticks) of callhook, of the database server's processes and of wrk
+ticks() { for pid in "$@"; do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+cpu_split() { echo "$(ticks "$APP_PID") $(ticks $(pgrep -u postgres -d ' ' postgres || true)) $(ticks $(pgrep -x wrk))"; }
 sleep $((SUSTAIN - RECORD))
 jcmd "$APP_PID" JFR.start name=bench settings=profile > /dev/null
+before=$(cpu_split)
 sleep "$RECORD"
+after=$(cpu_split)
 jcmd "$APP_PID" JFR.dump name=bench filename="$jfr_file" > /dev/null
 wait "$load"
 stop_app
 requests=$(grep '^BENCH' "$work/wrk.txt" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
 echo "Load: $(grep '^BENCH' "$work/wrk.txt")"
+echo "$before $after" | awk -v t="$(getconf CLK_TCK)" -v rec="$RECORD" -v cores="$(nproc)" '{
+  printf "CPU over the recording (%d cores): callhook %.0f%%, database server %.0f%%, wrk %.0f%% of the machine\n",
+    cores, 100 * ($4 - $1) / t / rec / cores, 100 * ($5 - $2) / t / rec / cores, 100 * ($6 - $3) / t / rec / cores }'
 
-jfr print --events jdk.ExecutionSample "$jfr_file" > "$work/samples.txt"
+jfr print --stack-depth 64 --events jdk.ExecutionSample "$jfr_file" > "$work/samples.txt"
 jfr summary "$jfr_file" > "$work/summary.txt"
-python3 - "$work/samples.txt" "$requests" "$SUSTAIN" "$RECORD" <<'EOF'
+python3 - "$work/samples.txt" <<'EOF'
 import collections, re, sys
-text = open(sys.argv[1]).read()
-requests, sustain, record = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-samples = text.split("jdk.ExecutionSample")
-top, ours = collections.Counter(), collections.Counter()
+samples = open(sys.argv[1]).read().split("jdk.ExecutionSample")[1:]
+top, ours, threads = collections.Counter(), collections.Counter(), collections.Counter()
 total = 0
-for s in samples[1:]:
+for s in samples:
     frames = re.findall(r"^\s+([\w$.<>]+)\(", s, re.M)
     if not frames:
         continue
     total += 1
+    thread = re.search(r'sampledThread = "([^"]*)"', s)
+    threads[re.sub(r"\d+", "N", thread.group(1)) if thread else "?"] += 1
     top[frames[0]] += 1
-    seen = set()
-    for f in frames:
-        if (f.startswith("io.callhook.") or f.startswith("org.apache.camel.")) and f not in seen:
-            seen.add(f)
+    for f in set(frames):
+        if f.startswith("io.callhook."):
             ours[f] += 1
-print(f"{total} CPU samples")
-print("Top frames (self):")
-for f, n in top.most_common(25):
+print(f"{total} CPU samples of callhook's threads")
+print("By thread:")
+for f, n in threads.most_common(8):
     print(f"  {100 * n / total:5.1f}%  {f}")
-print("callhook's and Camel's frames anywhere on the stack (inclusive):")
-for f, n in ours.most_common(30):
+print("Top frames (self):")
+for f, n in top.most_common(15):
+    print(f"  {100 * n / total:5.1f}%  {f}")
+print("callhook's own methods anywhere on the stack (inclusive):")
+for f, n in ours.most_common(25):
     print(f"  {100 * n / total:5.1f}%  {f}")
 EOF
 jfr print --events jdk.ObjectAllocationSample "$jfr_file" \
-  | awk -v req="$requests" -v sustain="$SUSTAIN" -v rec="$RECORD" '/weight = /{gsub(/[^0-9.kMG]/,"",$3); v=$3; m=1;
-      if (v ~ /k$/) m=1024; if (v ~ /M$/) m=1048576; if (v ~ /G$/) m=1073741824; sub(/[kMG]$/,"",v); sum += v * m}
-      END { if (req > 0) printf "Allocation: about %.0f KB per request (sampled weights over the recording, %d requests in %d s)\n",
+  | awk -v req="$requests" -v sustain="$SUSTAIN" -v rec="$RECORD" '/weight = /{v = $3 + 0; u = $4;
+      m = (u == "kB") ? 1024 : (u == "MB") ? 1048576 : (u == "GB") ? 1073741824 : 1; sum += v * m}
+      END { if (req > 0) printf "Allocation: about %.0f KB per request (sampled weights over the recording; %d requests in %d s)\n",
         sum / (req * rec / sustain) / 1024, req, sustain }'
 jfr print --events jdk.GarbageCollection "$jfr_file" | awk '/sumOfPauses/{n++; v=$3; if (v+0 > max) max=v+0; s+=v} END {printf "GC: %d collections in %s s, pauses %.1f ms in all, longest %.1f ms\n", n, "'"$RECORD"'", s, max}'
 echo "JFR file: $jfr_file"

@@ -19,8 +19,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the transaction that holds its record is committed (or has failed). No thread of its own: the dispatch
  * threads take turns.
  *
- * <p>A batch that meets an event recorded before (a duplicate key: recovery, a replay, another instance) is
- * written again one record per transaction, so that only that event is reported as recorded before.
+ * <p>A batch that fails (an event recorded before — a duplicate key: recovery, a replay, another instance —
+ * or any other failure) is written again one record per transaction, so that only the event concerned is
+ * reported as recorded before, or fails.
  */
 final class DispatchRecords {
 
@@ -95,8 +96,8 @@ final class DispatchRecords {
         if (batch.isEmpty()) {
             return;
         }
-        batchSize.accept(batch.size());
         try {
+            batchSize.accept(batch.size());
             transaction.executeWithoutResult(status -> insertAll(batch));
             batch.forEach(record -> record.done = true);
         } catch (DuplicateKeyException recordedBefore) {
@@ -106,7 +107,19 @@ final class DispatchRecords {
                 batch.forEach(this::writeAlone);
             }
         } catch (RuntimeException e) {
-            batch.forEach(record -> finish(record, false, e));
+            // one event's failure (a constraint, a deadlock with another instance) is not the others'
+            if (batch.size() == 1) {
+                finish(batch.get(0), false, e);
+            } else {
+                batch.forEach(this::writeAlone);
+            }
+        } finally {
+            // whatever escaped (an Error), no dispatch waits for a record nobody will write
+            for (Record record : batch) {
+                if (!record.done) {
+                    finish(record, false, new IllegalStateException("the dispatch record was not written"));
+                }
+            }
         }
     }
 

@@ -45,6 +45,8 @@ public class Sends {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Destinations destinations;
+    private static final int RECORD_ATTEMPTS = 3;
+
     private final DeliveryLedger ledger;
     private final DeliveryFailures failures;
     private final Pacer pacer;
@@ -193,17 +195,34 @@ public class Sends {
      * accepted post and its record: a route stopped under a send (a live edit, a shutdown that ran out of
      * time) interrupts its thread, which fails a database call, and refuses the route's next step; either
      * would free the claim and send the message a second time. The interrupt is held back while the record
-     * is written and raised again after it: the consumer thread still ends as its route asked.
+     * is written and raised again after it: the consumer thread still ends as its route asked. SENT is
+     * written first (the timeline's attempt after it) and tried three times: a record that still fails
+     * frees the claim, and recovery sends the message again later (at least once).
      */
     private void recordSent(Exchange exchange, Duration took) {
         boolean interrupted = Thread.interrupted();
         try {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    ledger.sent(exchange);
+                    break;
+                } catch (RuntimeException e) {
+                    if (attempt == RECORD_ATTEMPTS) {
+                        // not a failure of the send: no retry of the step, which would post the message again
+                        throw new OutcomeNotRecorded(
+                                exchange.getProperty("deliveryId", String.class),
+                                exchange.getVariable("channel", String.class),
+                                e);
+                    }
+                    // a database that blinked: the message was taken, only its record is tried again
+                    try {
+                        Thread.sleep(100L * attempt * attempt);
+                    } catch (InterruptedException stop) {
+                        interrupted = true;
+                    }
+                }
+            }
             ledger.attempted(exchange, took, null);
-            ledger.sent(exchange);
-        } catch (RuntimeException e) {
-            // not a failure of the send: no retry, which would post the message again at once
-            throw new OutcomeNotRecorded(
-                    exchange.getProperty("deliveryId", String.class), exchange.getVariable("channel", String.class), e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -187,8 +187,9 @@ class RoutesReloader {
         }
         List<String> removed = new ArrayList<>(replaced);
         newIds.values().forEach(removed::removeAll);
-        Map<String, Queued> queued = queuedSends(replaced);
+        Map<String, Queued> queued = new LinkedHashMap<>();
         try {
+            takeQueuedSends(replaced, queued);
             removeRoutes(replaced);
             Set<String> updated = load(resources(current, changed));
             applied = current;
@@ -235,22 +236,22 @@ class RoutesReloader {
     private record Queued(SedaEndpoint endpoint, String key, BlockingQueue<Exchange> queue, List<Exchange> held) {}
 
     /**
-     * Takes the waiting sends out of the replaced routes' queues: a graceful stop of a queue consumer counts
-     * them as pending and would never end in time; emptied, the stop waits only for the sends in flight, and
-     * a send is not cut short unless one outlasts the stop's bound.
+     * Takes the waiting sends out of the replaced routes' queues into {@code queues}: a graceful stop of a
+     * queue consumer counts them as pending and would never end in time. Emptied, the stop waits for the
+     * sends in flight and for what dispatch queues meanwhile; past its bound it is forced, which is safe:
+     * a post already answered is recorded in its own step (see Sends).
      */
-    private Map<String, Queued> queuedSends(List<String> routeIds) {
-        Map<String, Queued> queues = new LinkedHashMap<>();
+    private void takeQueuedSends(List<String> routeIds, Map<String, Queued> queues) {
         for (String id : routeIds) {
             Route route = camel.getRoute(id);
             if (route != null && route.getEndpoint() instanceof SedaEndpoint seda) {
                 String key = seda.getComponent().getQueueKey(seda.getEndpointUri());
-                List<Exchange> held = new ArrayList<>();
-                seda.getQueue().drainTo(held);
-                queues.put(key, new Queued(seda, key, seda.getQueue(), held));
+                // two replaced routes may read one queue: one entry, its sends taken once
+                Queued queue =
+                        queues.computeIfAbsent(key, k -> new Queued(seda, k, seda.getQueue(), new ArrayList<>()));
+                queue.queue().drainTo(queue.held());
             }
         }
-        return queues;
     }
 
     /**
@@ -260,28 +261,39 @@ class RoutesReloader {
      */
     private void carryOver(Map<String, Queued> queues) {
         for (Queued old : queues.values()) {
-            QueueReference now = old.endpoint().getComponent().getQueueReference(old.key());
-            BlockingQueue<Exchange> successor = now == null || !now.hasConsumers() ? null : now.getQueue();
-            List<Exchange> waiting = new ArrayList<>(old.held());
-            if (successor != old.queue()) {
-                // and what was queued while the old route stopped
-                old.queue().drainTo(waiting);
-            }
-            int carried = 0;
-            for (Exchange send : waiting) {
-                if (successor != null && successor.offer(send)) {
-                    carried++;
-                } else {
-                    deliveries.giveBack(send, "its queue " + old.key() + " has no consumer after the edit");
-                }
-            }
-            if (!waiting.isEmpty()) {
-                log.info(
-                        "Carried {} queued send(s) of {} over to the new route{}",
-                        carried,
+            try {
+                carryOver(old);
+            } catch (RuntimeException e) {
+                log.error(
+                        "Could not carry the queued sends of {} over ({}): restart the service to have them sent",
                         old.key(),
-                        carried < waiting.size() ? "; " + (waiting.size() - carried) + " given back to recovery" : "");
+                        e.toString());
             }
+        }
+    }
+
+    private void carryOver(Queued old) {
+        QueueReference now = old.endpoint().getComponent().getQueueReference(old.key());
+        BlockingQueue<Exchange> successor = now == null || !now.hasConsumers() ? null : now.getQueue();
+        List<Exchange> waiting = new ArrayList<>(old.held());
+        if (successor != old.queue()) {
+            // and what was queued while the old route stopped
+            old.queue().drainTo(waiting);
+        }
+        int carried = 0;
+        for (Exchange send : waiting) {
+            if (successor != null && successor.offer(send)) {
+                carried++;
+            } else {
+                deliveries.giveBack(send, "its queue " + old.key() + " has no consumer after the edit");
+            }
+        }
+        if (!waiting.isEmpty()) {
+            log.info(
+                    "Carried {} queued send(s) of {} over to the new route{}",
+                    carried,
+                    old.key(),
+                    carried < waiting.size() ? "; " + (waiting.size() - carried) + " given back to recovery" : "");
         }
     }
 

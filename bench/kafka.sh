@@ -116,11 +116,7 @@ express="not measured (no $EXPRESS)"
 express_rps=0
 if [ -f "$EXPRESS/server.js" ]; then
   echo "  Express (the reference)…"
-  cp -r "$EXPRESS" "$work/express"
-  (cd "$work/express" && npm install --silent --no-audit --no-fund >/dev/null 2>&1)
-  (cd "$work/express" && PORT=$EXPRESS_PORT QUIET=1 exec node server.js) &
-  express_pid=$!
-  for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$EXPRESS_PORT) 2>/dev/null && break; sleep 0.1; done
+  express_start
   line=$(wrk -t2 -c"$CONNECTIONS" -d"${SUSTAIN}s" -s bench/webhook.lua "http://127.0.0.1:$EXPRESS_PORT/webhook" | grep '^BENCH')
   kill "$express_pid"; express_pid=""
   express_rps=$(field "$line" rps | cut -d. -f1)

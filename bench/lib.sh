@@ -44,13 +44,16 @@ stop_app() {
   while kill -0 "$APP_PID" 2>/dev/null; do sleep 0.2; done
 }
 
+# CPU time (clock ticks) used so far by the processes given, together
+cpu_ticks() { for pid in "$@"; do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+
 # until the service uses less than a fifth of a core over 2 s (at most 5 minutes)
 wait_idle() {
   local ticks=$(getconf CLK_TCK)
   for _ in $(seq 1 150); do
-    local before=$(awk '{print $14 + $15}' "/proc/$APP_PID/stat")
+    local before=$(cpu_ticks "$APP_PID")
     sleep 2
-    local after=$(awk '{print $14 + $15}' "/proc/$APP_PID/stat")
+    local after=$(cpu_ticks "$APP_PID")
     [ $(( (after - before) * 100 / (2 * ticks) )) -lt 20 ] && return
   done
 }
@@ -79,3 +82,13 @@ rss_sampler() { # pid file
   (while kill -0 "$1" 2>/dev/null; do ps -o rss= -p "$1" >> "$2" 2>/dev/null; sleep 1; done) &
 }
 rss_max() { sort -n "$1" | tail -1 | awk '{printf "%d", $1 / 1024}'; }
+
+# the seed's Express handler, the reference: copied to $work/express, npm install, started on $EXPRESS_PORT;
+# sets express_pid once its port answers
+express_start() {
+  cp -r "$EXPRESS" "$work/express"
+  (cd "$work/express" && npm install --silent --no-audit --no-fund >/dev/null 2>&1)
+  (cd "$work/express" && PORT=$EXPRESS_PORT QUIET=1 exec node server.js > "$work/express/out.log" 2>&1) &
+  express_pid=$!
+  for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/$EXPRESS_PORT) 2>/dev/null && break; sleep 0.05; done
+}

@@ -29,8 +29,7 @@ start_app "$work/app" "${env[@]}"
 wrk -t2 -c32 -d"${SUSTAIN}s" -s bench/webhook.lua "http://127.0.0.1:$PORT/webhook" > "$work/wrk.txt" &
 load=$!
 # CPU time (clock ticks) of callhook, of the database server's processes and of wrk
-ticks() { for pid in "$@"; do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
-cpu_split() { echo "$(ticks "$APP_PID") $(ticks $(pgrep -u postgres -d ' ' postgres || true)) $(ticks $(pgrep -x wrk))"; }
+cpu_split() { echo "$(cpu_ticks "$APP_PID") $(cpu_ticks $(pgrep -u postgres -d ' ' postgres || true)) $(cpu_ticks $(pgrep -x wrk))"; }
 sleep $((SUSTAIN - RECORD))
 jcmd "$APP_PID" JFR.start name=bench settings=profile > /dev/null
 before=$(cpu_split)

@@ -111,12 +111,8 @@ callhook postgresql SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/
   SPRING_DATASOURCE_USERNAME=postgres SPRING_DATASOURCE_PASSWORD=
 
 echo "Express (the reference), the same load…"
-cp -r "$EXPRESS" "$work/express"
-(cd "$work/express" && npm install --silent --no-audit --no-fund >/dev/null 2>&1)
 begin=$(date +%s%N)
-(cd "$work/express" && PORT=$EXPRESS_PORT QUIET=1 exec node server.js > "$work/express/out.log" 2>&1) &
-express_pid=$!
-for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/$EXPRESS_PORT) 2>/dev/null && break; sleep 0.05; done
+express_start
 F[express.ready]=$(ms_since "$begin")
 F[express.started]="–"
 rss_sampler "$express_pid" "$work/express/rss.txt"

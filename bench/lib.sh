@@ -84,11 +84,14 @@ rss_sampler() { # pid file
 rss_max() { sort -n "$1" | tail -1 | awk '{printf "%d", $1 / 1024}'; }
 
 # the seed's Express handler, the reference: copied to $work/express, npm install, started on $EXPRESS_PORT;
-# sets express_pid once its port answers
+# sets express_pid once its port answers, and EXPRESS_READY_MS, the time from node's start to then (npm
+# install is not part of a start-up)
 express_start() {
   cp -r "$EXPRESS" "$work/express"
   (cd "$work/express" && npm install --silent --no-audit --no-fund >/dev/null 2>&1)
+  local begin=$(date +%s%N)
   (cd "$work/express" && PORT=$EXPRESS_PORT QUIET=1 exec node server.js > "$work/express/out.log" 2>&1) &
   express_pid=$!
   for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/$EXPRESS_PORT) 2>/dev/null && break; sleep 0.05; done
+  EXPRESS_READY_MS=$(( ($(date +%s%N) - begin) / 1000000 ))
 }

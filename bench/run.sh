@@ -111,9 +111,8 @@ callhook postgresql SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/
   SPRING_DATASOURCE_USERNAME=postgres SPRING_DATASOURCE_PASSWORD=
 
 echo "Express (the reference), the same load…"
-begin=$(date +%s%N)
 express_start
-F[express.ready]=$(ms_since "$begin")
+F[express.ready]=$EXPRESS_READY_MS
 F[express.started]="–"
 rss_sampler "$express_pid" "$work/express/rss.txt"
 APP_PID=$express_pid PORT=$EXPRESS_PORT load express ""

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark, one command: bash bench/run.sh (about 25 minutes)
+# The benchmark, one command: bash bench/run.sh (about 35 minutes: PostgreSQL's dispatch needs minutes to catch up)
 #
 # Builds the jar if needed, installs wrk and PostgreSQL from Debian's packages if missing, then, in one run,
 # for callhook on H2 (the embedded default), callhook on PostgreSQL (a private server on 127.0.0.1:15432)

@@ -152,7 +152,7 @@ public class DeliveryLedger {
         Map<String, String> held = leases;
         held.forEach((channel, token) -> claims.claimed(token, deliveryId, channel));
         if (!held.isEmpty()) {
-            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            exchange.getExchangeExtension().addOnCompletion(new OwnCompletion() {
                 @Override
                 public void onDone(Exchange dispatch) {
                     held.forEach((channel, token) -> {
@@ -286,7 +286,7 @@ public class DeliveryLedger {
         if (!claims.sending(token, deliveryId, channel)) {
             return;
         }
-        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+        exchange.getExchangeExtension().addOnCompletion(new OwnCompletion() {
             @Override
             public void onDone(Exchange send) {
                 if (claims.isHeld(token)) {
@@ -525,6 +525,21 @@ public class DeliveryLedger {
                     channel,
                     why,
                     e.toString());
+        }
+    }
+
+    /**
+     * A check that runs when the exchange it was added to ends, and only then. A copy of an exchange shares
+     * its unit of work, and a seda producer hands that unit's completion tasks over to the exchange it queues
+     * (Camel does this so that fire-and-forget work finishes before they run): dispatch's check of the claims
+     * it did not queue then travelled with its first send, ran when that send finished and gave back the
+     * claims of sends dispatch was still queueing, which went ahead and were sent again by recovery
+     * (HandOverTest). Refusing the hand-over keeps each check on its own exchange.
+     */
+    private abstract static class OwnCompletion extends SynchronizationAdapter {
+        @Override
+        public boolean allowHandover() {
+            return false;
         }
     }
 

@@ -1,0 +1,136 @@
+package io.callhook.delivery;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import io.callhook.db.Database;
+import io.callhook.db.DatabaseClock;
+import io.callhook.db.InstanceId;
+import io.callhook.metrics.CallhookMetrics;
+import io.callhook.testing.Databases;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The hand-off from dispatch to the outboxes, in real Camel routes with seda outboxes. A copy of an exchange
+ * shares its unit of work, and a seda producer hands that unit's completion tasks over to what it queues:
+ * the dispatch's "free the claims it did not queue" check travelled with the first send and ran when that
+ * send finished, before dispatch had queued the second one, whose claim it then gave back while the send
+ * went ahead (CI: CallRoutingTest, email left PENDING; in service, recovery would send it a second time).
+ */
+class HandOverTest {
+
+    final JdbcDataSource database = Databases.h2("handover");
+    final JdbcTemplate jdbc = new JdbcTemplate(database);
+    final CamelContext camel = new DefaultCamelContext();
+
+    @AfterEach
+    void stop() throws Exception {
+        camel.close();
+    }
+
+    @Test
+    void aSendThatFinishesBeforeTheNextIsQueuedDoesNotFreeTheNextOnesClaim() throws Exception {
+        ProducerTemplate producer = camel.createProducerTemplate();
+        NotifyBuilder slackDone =
+                new NotifyBuilder(camel).from("seda:slack").whenDone(1).create();
+        DeliveryLedger ledger = ledger(new Channels() {
+            @Override
+            public Set<String> names() {
+                return Set.of("slack", "email");
+            }
+
+            @Override
+            public Optional<String> offReason(String name) {
+                return Optional.empty();
+            }
+
+            @Override
+            public boolean queue(String name, Exchange send) {
+                producer.send("seda:" + name, send);
+                // the first send is over, completion tasks and all, before the next one is queued
+                return !name.equals("slack") || slackDone.matches(5, TimeUnit.SECONDS);
+            }
+
+            @Override
+            public String mask(String text) {
+                return text;
+            }
+        });
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:dispatch").bean(ledger, "plan").bean(ledger, "handOver");
+                // each outbox as channel.camel.yaml has it: the send takes its claim, then records SENT
+                from("seda:slack").bean(ledger, "sending").bean(ledger, "sent");
+                from("seda:email").bean(ledger, "sending").bean(ledger, "sent");
+            }
+        });
+        camel.start();
+        store("evt-handover-1");
+
+        producer.send("direct:dispatch", exchange -> {
+            exchange.setProperty("deliveryId", "evt-handover-1");
+            exchange.setVariable("channels", "slack,email");
+            exchange.getMessage().setBody(Map.of());
+        });
+
+        // with its claim given back, the email would stay PENDING (its SENT refused) until recovery sent it again
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        assertThat(statuses("evt-handover-1")).isEqualTo(Map.of("slack", "SENT", "email", "SENT")));
+    }
+
+    DeliveryLedger ledger(Channels channels) {
+        return new DeliveryLedger(
+                jdbc,
+                new TransactionTemplate(new DataSourceTransactionManager(database)),
+                new DeliveryProperties(Duration.ofSeconds(90), Duration.ofSeconds(30)),
+                channels,
+                new CallhookMetrics(new SimpleMeterRegistry()),
+                new Database(database),
+                new DatabaseClock(jdbc, Clock.systemUTC()),
+                new InstanceId("handover", 8080));
+    }
+
+    void store(String deliveryId) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        jdbc.update(
+                "INSERT INTO call_audit (delivery_id, event, received_at, payload) VALUES (?, 'call.ended', ?, '{}')",
+                deliveryId,
+                now);
+        jdbc.update("INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)", deliveryId, now);
+    }
+
+    Map<String, String> statuses(String deliveryId) {
+        Map<String, String> statuses = new TreeMap<>();
+        jdbc.query(
+                "SELECT channel, status FROM call_delivery WHERE delivery_id = ?",
+                row -> {
+                    statuses.put(row.getString(1), row.getString(2));
+                },
+                deliveryId);
+        return statuses;
+    }
+}

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
@@ -44,6 +45,7 @@ class HandOverTest {
     final JdbcDataSource database = Databases.h2("handover");
     final JdbcTemplate jdbc = new JdbcTemplate(database);
     final CamelContext camel = new DefaultCamelContext();
+    final ProducerTemplate producer = camel.createProducerTemplate();
 
     @AfterEach
     void stop() throws Exception {
@@ -52,9 +54,66 @@ class HandOverTest {
 
     @Test
     void aSendThatFinishesBeforeTheNextIsQueuedDoesNotFreeTheNextOnesClaim() throws Exception {
-        ProducerTemplate producer = camel.createProducerTemplate();
         NotifyBuilder slackDone =
                 new NotifyBuilder(camel).from("seda:slack").whenDone(1).create();
+        AtomicBoolean slackFinishedFirst = new AtomicBoolean();
+        DeliveryLedger ledger = start((name, send) -> {
+            producer.send("seda:" + name, send);
+            if (name.equals("slack")) {
+                // the first send is over, completion tasks and all, before the next one is queued
+                slackFinishedFirst.set(slackDone.matches(5, TimeUnit.SECONDS));
+            }
+            return true;
+        });
+
+        Exchange dispatch = dispatch("evt-handover-1");
+
+        assertThat(dispatch.getException()).isNull();
+        assertThat(slackFinishedFirst)
+                .as("slack's send ended before email's was queued")
+                .isTrue();
+        // with its claim given back, the email would stay PENDING (its SENT refused) until recovery sent it again
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        assertThat(statuses("evt-handover-1")).isEqualTo(Map.of("slack", "SENT", "email", "SENT")));
+        assertThat(ledger.claimsHeld()).isZero();
+    }
+
+    @Test
+    void aClaimTheDispatchCouldNotQueueIsFreedWhenTheDispatchEnds() throws Exception {
+        DeliveryLedger ledger = start((name, send) -> {
+            if (name.equals("email")) {
+                throw new IllegalStateException("email's outbox is gone");
+            }
+            producer.send("seda:" + name, send);
+            return true;
+        });
+
+        Exchange dispatch = dispatch("evt-handover-2");
+
+        assertThat(dispatch.getException()).hasMessageContaining("email's outbox is gone");
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        assertThat(statuses("evt-handover-2")).isEqualTo(Map.of("slack", "SENT", "email", "PENDING")));
+        assertThat(jdbc.queryForObject(
+                        "SELECT lease_token FROM call_delivery WHERE delivery_id = 'evt-handover-2' AND channel = 'email'",
+                        String.class))
+                .as("free for recovery")
+                .isNull();
+        assertThat(ledger.claimsHeld()).isZero();
+    }
+
+    /** How the test's outboxes take a send. */
+    interface Outboxes {
+        boolean queue(String name, Exchange send);
+    }
+
+    /**
+     * A ledger whose destinations slack and email queue through the outboxes given, dispatch as
+     * call-routing.camel.yaml does it, and each outbox as channel.camel.yaml has it: the send takes its claim,
+     * then records SENT.
+     */
+    DeliveryLedger start(Outboxes outboxes) throws Exception {
         DeliveryLedger ledger = ledger(new Channels() {
             @Override
             public Set<String> names() {
@@ -68,9 +127,7 @@ class HandOverTest {
 
             @Override
             public boolean queue(String name, Exchange send) {
-                producer.send("seda:" + name, send);
-                // the first send is over, completion tasks and all, before the next one is queued
-                return !name.equals("slack") || slackDone.matches(5, TimeUnit.SECONDS);
+                return outboxes.queue(name, send);
             }
 
             @Override
@@ -82,24 +139,22 @@ class HandOverTest {
             @Override
             public void configure() {
                 from("direct:dispatch").bean(ledger, "plan").bean(ledger, "handOver");
-                // each outbox as channel.camel.yaml has it: the send takes its claim, then records SENT
                 from("seda:slack").bean(ledger, "sending").bean(ledger, "sent");
                 from("seda:email").bean(ledger, "sending").bean(ledger, "sent");
             }
         });
         camel.start();
-        store("evt-handover-1");
+        return ledger;
+    }
 
-        producer.send("direct:dispatch", exchange -> {
-            exchange.setProperty("deliveryId", "evt-handover-1");
+    /** The event stored as intake stores it, then dispatched to slack and email. */
+    Exchange dispatch(String deliveryId) {
+        store(deliveryId);
+        return producer.send("direct:dispatch", exchange -> {
+            exchange.setProperty("deliveryId", deliveryId);
             exchange.setVariable("channels", "slack,email");
             exchange.getMessage().setBody(Map.of());
         });
-
-        // with its claim given back, the email would stay PENDING (its SENT refused) until recovery sent it again
-        await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() ->
-                        assertThat(statuses("evt-handover-1")).isEqualTo(Map.of("slack", "SENT", "email", "SENT")));
     }
 
     DeliveryLedger ledger(Channels channels) {

@@ -21,6 +21,14 @@ bench_prepare() {
   bin/callhook validate routes >/dev/null
 }
 
+# bin/callhook's default JVM settings, read from it so that a bench cannot drift from what production runs
+callhook_java_opts() {
+  local opts
+  opts=$(sed -n 's/^: "${JAVA_OPTS:=\(.*\)}"$/\1/p' bin/callhook)
+  [ -n "$opts" ] || { echo "no JAVA_OPTS default found in bin/callhook" >&2; return 1; }
+  echo "$opts"
+}
+
 wrk_line() { # connections threads seconds → the BENCH line
   wrk -t"$2" -c"$1" -d"$3"s -s bench/webhook.lua "http://127.0.0.1:$PORT/webhook" | grep '^BENCH'
 }

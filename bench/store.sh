@@ -23,7 +23,7 @@
 # lose some, which shows the check can see a loss.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+source bench/lib.sh # callhook_java_opts (its field is replaced below)
 WARMUP=${BENCH_WARMUP:-10}
 DURATION=${BENCH_DURATION:-60}
 KILL_AFTER=${BENCH_KILL_AFTER:-8}
@@ -67,8 +67,7 @@ cat > "$work/logback.xml" <<'EOF'
 EOF
 
 # bin/callhook's JVM settings (heap 160 MB, ParallelGC, …), read from it so the two cannot drift
-java_opts=$(sed -n 's/^: "${JAVA_OPTS:=\(.*\)}"$/\1/p' bin/callhook)
-[ -n "$java_opts" ] || { echo "no JAVA_OPTS default found in bin/callhook" >&2; exit 1; }
+java_opts=$(callhook_java_opts)
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 # sqlite-jdbc unpacks its native library into the scratch folder, so a killed JVM leaves nothing in /tmp
 # shellcheck disable=SC2206

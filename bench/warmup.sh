@@ -23,9 +23,8 @@ work=$(mktemp -d)
 trap 'pkill -f "server.port=$ADMIN_PORT" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 bench_prepare
-# bin/callhook's JVM settings, read from it so that the variants add to what runs in production
-base=$(sed -n 's/^: "${JAVA_OPTS:=\(.*\)}"$/\1/p' bin/callhook)
-[ -n "$base" ] || { echo "no JAVA_OPTS default found in bin/callhook" >&2; exit 1; }
+# the variants add to what runs in production
+base=$(callhook_java_opts)
 
 rows=()
 IFS=';' read -r -a variants <<< "$VARIANTS"

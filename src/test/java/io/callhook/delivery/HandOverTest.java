@@ -2,21 +2,14 @@ package io.callhook.delivery;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiPredicate;
 
-import io.callhook.db.Database;
-import io.callhook.db.DatabaseClock;
-import io.callhook.db.InstanceId;
-import io.callhook.metrics.CallhookMetrics;
 import io.callhook.testing.Databases;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -27,8 +20,6 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -103,38 +94,14 @@ class HandOverTest {
         assertThat(ledger.claimsHeld()).isZero();
     }
 
-    /** How the test's outboxes take a send. */
-    interface Outboxes {
-        boolean queue(String name, Exchange send);
-    }
-
     /**
      * A ledger whose destinations slack and email queue through the outboxes given, dispatch as
      * call-routing.camel.yaml does it, and each outbox as channel.camel.yaml has it: the send takes its claim,
      * then records SENT.
      */
-    DeliveryLedger start(Outboxes outboxes) throws Exception {
-        DeliveryLedger ledger = ledger(new Channels() {
-            @Override
-            public Set<String> names() {
-                return Set.of("slack", "email");
-            }
-
-            @Override
-            public Optional<String> offReason(String name) {
-                return Optional.empty();
-            }
-
-            @Override
-            public boolean queue(String name, Exchange send) {
-                return outboxes.queue(name, send);
-            }
-
-            @Override
-            public String mask(String text) {
-                return text;
-            }
-        });
+    DeliveryLedger start(BiPredicate<String, Exchange> outboxes) throws Exception {
+        DeliveryLedger ledger =
+                Ledgers.ledger(database, "handover", Clock.systemUTC(), Set.of("slack", "email"), outboxes);
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
@@ -149,33 +116,12 @@ class HandOverTest {
 
     /** The event stored as intake stores it, then dispatched to slack and email. */
     Exchange dispatch(String deliveryId) {
-        store(deliveryId);
+        Ledgers.store(jdbc, deliveryId);
         return producer.send("direct:dispatch", exchange -> {
             exchange.setProperty("deliveryId", deliveryId);
             exchange.setVariable("channels", "slack,email");
             exchange.getMessage().setBody(Map.of());
         });
-    }
-
-    DeliveryLedger ledger(Channels channels) {
-        return new DeliveryLedger(
-                jdbc,
-                new TransactionTemplate(new DataSourceTransactionManager(database)),
-                new DeliveryProperties(Duration.ofSeconds(90), Duration.ofSeconds(30)),
-                channels,
-                new CallhookMetrics(new SimpleMeterRegistry()),
-                new Database(database),
-                new DatabaseClock(jdbc, Clock.systemUTC()),
-                new InstanceId("handover", 8080));
-    }
-
-    void store(String deliveryId) {
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        jdbc.update(
-                "INSERT INTO call_audit (delivery_id, event, received_at, payload) VALUES (?, 'call.ended', ?, '{}')",
-                deliveryId,
-                now);
-        jdbc.update("INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)", deliveryId, now);
     }
 
     Map<String, String> statuses(String deliveryId) {

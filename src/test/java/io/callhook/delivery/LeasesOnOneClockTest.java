@@ -3,25 +3,17 @@ package io.callhook.delivery;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
-import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
-import io.callhook.db.InstanceId;
-import io.callhook.metrics.CallhookMetrics;
 import io.callhook.testing.Databases;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,7 +26,7 @@ class LeasesOnOneClockTest {
 
     final JdbcDataSource database = Databases.h2("leases");
     final JdbcTemplate jdbc = new JdbcTemplate(database);
-    final DeliveryProperties properties = new DeliveryProperties(Duration.ofSeconds(90), Duration.ofSeconds(30));
+    final DeliveryProperties properties = Ledgers.PROPERTIES;
 
     @Test
     void anInstanceWhoseClockRunsAheadDoesNotTakeALiveClaim() {
@@ -68,45 +60,11 @@ class LeasesOnOneClockTest {
     }
 
     DeliveryLedger ledger(String instance, Clock clock) {
-        Channels slack = new Channels() {
-            @Override
-            public Set<String> names() {
-                return Set.of("slack");
-            }
-
-            @Override
-            public Optional<String> offReason(String name) {
-                return Optional.empty();
-            }
-
-            @Override
-            public boolean queue(String name, Exchange send) {
-                return true;
-            }
-
-            @Override
-            public String mask(String text) {
-                return text;
-            }
-        };
-        return new DeliveryLedger(
-                jdbc,
-                new TransactionTemplate(new DataSourceTransactionManager(database)),
-                properties,
-                slack,
-                new CallhookMetrics(new SimpleMeterRegistry()),
-                new Database(database),
-                new DatabaseClock(jdbc, clock),
-                new InstanceId(instance, 8080));
+        return Ledgers.ledger(database, instance, clock, Set.of("slack"), (name, send) -> true);
     }
 
     void store(String deliveryId) {
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        jdbc.update(
-                "INSERT INTO call_audit (delivery_id, event, received_at, payload) VALUES (?, 'call.ended', ?, '{}')",
-                deliveryId,
-                now);
-        jdbc.update("INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)", deliveryId, now);
+        Ledgers.store(jdbc, deliveryId);
     }
 
     static Exchange dispatch(String deliveryId) {

@@ -128,10 +128,13 @@ class ConsoleIT {
         assertThat(signIn.headers().firstValue("Content-Security-Policy").orElseThrow())
                 .contains("script-src 'self'")
                 .doesNotContain("unsafe-inline");
-        String session = cookie(signIn);
+        // an anonymous visitor gets no session: the form's CSRF token rides in a cookie of its own
+        assertThat(signIn.headers().allValues("Set-Cookie").toString()).doesNotContain("CALLHOOK_CONSOLE=");
+        String session = cookie(signIn, "CALLHOOK_CSRF");
         assertThat(signIn.headers().allValues("Set-Cookie").toString())
                 .contains("HttpOnly")
-                .contains("SameSite=Strict");
+                .contains("SameSite=Strict")
+                .contains("Path=/console");
         String csrf = csrf(signIn.body());
         assertThat(signIn.headers().allValues("Set-Cookie").toString()).doesNotContain("Secure");
         HttpResponse<String> behindTls = client.send(
@@ -147,6 +150,9 @@ class ConsoleIT {
         HttpResponse<String> wrong = postForm("/console/sign-in", "user=admin&token=wrong&_csrf=" + csrf, session);
         assertThat(wrong.statusCode()).isEqualTo(302);
         assertThat(wrong.headers().firstValue("Location").orElseThrow()).endsWith("/console/sign-in?failed");
+        assertThat(wrong.headers().allValues("Set-Cookie").toString())
+                .as("a failed sign-in keeps nothing")
+                .doesNotContain("CALLHOOK_CONSOLE=");
         HttpResponse<String> failedPage = get("/console/sign-in?failed", session);
         assertThat(failedPage.body()).contains("Sign-in failed.").doesNotContain("wrong token");
 
@@ -154,8 +160,7 @@ class ConsoleIT {
                 postForm("/console/sign-in", "user=admin&token=" + TOKEN + "&_csrf=" + csrf, session);
         assertThat(right.statusCode()).isEqualTo(302);
         assertThat(right.headers().firstValue("Location").orElseThrow()).endsWith("/console");
-        String signedIn = cookie(right);
-        assertThat(signedIn).as("a new session id after sign-in").isNotEqualTo(session);
+        String signedIn = cookie(right, "CALLHOOK_CONSOLE");
         assertThat(get("/console/events", signedIn).statusCode()).isEqualTo(200);
         assertThat(postForm("/console/replays/count", "channel=slack", signedIn).statusCode())
                 .as("signed in, but no CSRF token")
@@ -163,6 +168,42 @@ class ConsoleIT {
         assertThat(get("/api/events", signedIn).statusCode())
                 .as("the JSON API wants its bearer token, not the console's cookie")
                 .isEqualTo(401);
+    }
+
+    /**
+     * Guesses of the token from one address are slowed down: three wrong ones are checked, then that address
+     * is told to wait (1 s, then 2 s, …) without its token being looked at, the right one included; once it
+     * has waited, the right token gets in and the address is forgotten.
+     */
+    @Test
+    void guessesFromOneAddressAreSlowedDownAndTheRightTokenGetsInAfterTheWait() throws Exception {
+        HttpResponse<String> page = get("/console/sign-in", null);
+        String csrfCookie = cookie(page, "CALLHOOK_CSRF");
+        String csrf = csrf(page.body());
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> wrong =
+                    postForm("/console/sign-in", "user=admin&token=guess-" + i + "&_csrf=" + csrf, csrfCookie);
+            assertThat(wrong.headers().firstValue("Location").orElseThrow()).endsWith("/console/sign-in?failed");
+        }
+        HttpResponse<String> held =
+                postForm("/console/sign-in", "user=admin&token=" + TOKEN + "&_csrf=" + csrf, csrfCookie);
+        assertThat(held.statusCode()).isEqualTo(302);
+        assertThat(held.headers().firstValue("Location").orElseThrow()).endsWith("/console/sign-in?wait=1");
+        assertThat(held.headers().allValues("Set-Cookie").toString()).doesNotContain("CALLHOOK_CONSOLE=");
+        assertThat(get("/console/sign-in?wait=1", null).body())
+                .contains("Too many failed sign-ins from your address: try again in 1 s.");
+
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(300))
+                .untilAsserted(() -> {
+                    HttpResponse<String> right =
+                            postForm("/console/sign-in", "user=admin&token=" + TOKEN + "&_csrf=" + csrf, csrfCookie);
+                    assertThat(right.headers().firstValue("Location").orElseThrow())
+                            .endsWith("/console");
+                    assertThat(get("/console/events", cookie(right, "CALLHOOK_CONSOLE"))
+                                    .statusCode())
+                            .isEqualTo(200);
+                });
     }
 
     @Test
@@ -382,9 +423,9 @@ class ConsoleIT {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static String cookie(HttpResponse<String> answer) {
+    static String cookie(HttpResponse<String> answer, String name) {
         return answer.headers().allValues("Set-Cookie").stream()
-                .filter(c -> c.startsWith("CALLHOOK_CONSOLE="))
+                .filter(c -> c.startsWith(name + "="))
                 .map(c -> c.substring(0, c.indexOf(';')))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no session cookie in " + answer.headers()));

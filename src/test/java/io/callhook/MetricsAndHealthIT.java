@@ -35,7 +35,7 @@ import static org.awaitility.Awaitility.await;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.datasource.url=jdbc:h2:mem:metrics;DB_CLOSE_DELAY=-1",
-            "callhook.admin.token=metrics-token",
+            "callhook.admin.token=metrics-admin-token",
             "callhook.slack.min-interval=10ms"
         })
 class MetricsAndHealthIT {
@@ -92,7 +92,7 @@ class MetricsAndHealthIT {
                         .isZero());
         http.post("/webhook", "application/json", "{".getBytes(), Map.of());
 
-        String metrics = http.get("/actuator/prometheus", Map.of("Authorization", "Bearer metrics-token"))
+        String metrics = http.get("/actuator/prometheus", Map.of("Authorization", "Bearer metrics-admin-token"))
                 .body();
 
         assertThat(metrics)
@@ -162,7 +162,7 @@ class MetricsAndHealthIT {
                     .as("%s %s", attempt[0], attempt[1])
                     .doesNotContain(call.id(), "callhook_", "deliveryId");
         }
-        assertThat(Http.raw(port, "GET", "/%61pi/events", Map.of("Authorization", "Bearer metrics-token"))
+        assertThat(Http.raw(port, "GET", "/%61pi/events", Map.of("Authorization", "Bearer metrics-admin-token"))
                         .body())
                 .as("the same path with the token")
                 .contains(call.id());
@@ -179,7 +179,7 @@ class MetricsAndHealthIT {
     @Test
     void healthShowsDatabaseRoutesAndTheChannelsServersAsComponents() throws Exception {
         JsonNode health = Samples.JSON.readTree(new Http(webhook.getPort(), port)
-                .get("/actuator/health", Map.of("Authorization", "Bearer metrics-token"))
+                .get("/actuator/health", Map.of("Authorization", "Bearer metrics-admin-token"))
                 .body());
 
         assertThat(health.get("status").asText()).isEqualTo("UP");
@@ -197,7 +197,7 @@ class MetricsAndHealthIT {
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> {
                         JsonNode down = Samples.JSON.readTree(new Http(webhook.getPort(), port)
-                                .get("/actuator/health", Map.of("Authorization", "Bearer metrics-token"))
+                                .get("/actuator/health", Map.of("Authorization", "Bearer metrics-admin-token"))
                                 .body());
                         assertThat(down.at("/components/smtp/status").asText()).isEqualTo("DOWN");
                     });

@@ -101,8 +101,10 @@ class Console {
     }
 
     @GetMapping("/sign-in")
-    String signIn(Model model) {
+    String signIn(@RequestParam(required = false) String wait, Model model) {
         model.addAttribute("enabled", admin.enabled());
+        // a number of seconds, as the throttle wrote it: nothing else from the address is shown
+        model.addAttribute("wait", wait != null && wait.matches("[0-9]{1,6}") ? wait : null);
         return "sign-in";
     }
 

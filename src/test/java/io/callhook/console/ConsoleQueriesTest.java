@@ -84,6 +84,43 @@ class ConsoleQueriesTest {
         assertThat(dashboard.get("failureRate").toString()).isEqualTo("{slack=10.0}");
     }
 
+    /**
+     * Disconnection reasons and sentiments are payload text of any length and variety: the dashboard gets the
+     * most frequent few, cut short, whatever the table holds (a group per unique 300 KB reason once filled the
+     * heap at every dashboard view).
+     */
+    @ParameterizedTest
+    @MethodSource("databases")
+    void theDashboardsChartsOfFreeTextHoldAFewShortLabels(String kind) {
+        DataSource database = database(kind);
+        JdbcTemplate jdbc = new JdbcTemplate(database);
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).withNano(0);
+        for (int i = 0; i < 40; i++) {
+            String unique = i + "-" + "r".repeat(20_000);
+            jdbc.update(
+                    "INSERT INTO call_audit (delivery_id, event, received_at, call_successful, disconnection_reason,"
+                            + " sentiment, payload) VALUES (?, 'call.ended', ?, TRUE, ?, ?, '{}')",
+                    "long-" + i,
+                    now.minusMinutes(i),
+                    i < 5 ? "agent_hangup" : unique,
+                    unique);
+        }
+        ConsoleQueries queries = new ConsoleQueries(
+                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database)), new Database(database));
+
+        Map<String, Object> dashboard = queries.dashboard(Duration.ofHours(24), now.plusMinutes(1));
+
+        @SuppressWarnings("unchecked")
+        Map<String, Long> reasons = (Map<String, Long>) dashboard.get("disconnections");
+        @SuppressWarnings("unchecked")
+        Map<String, Long> sentiments = (Map<String, Long>) dashboard.get("sentiment");
+        assertThat(reasons).hasSize(8).containsEntry("agent_hangup", 5L);
+        assertThat(reasons.keySet()).first().isEqualTo("agent_hangup");
+        assertThat(sentiments).hasSize(20);
+        assertThat(reasons.keySet()).allSatisfy(label -> assertThat(label).hasSizeLessThanOrEqualTo(100));
+        assertThat(sentiments.keySet()).allSatisfy(label -> assertThat(label).hasSizeLessThanOrEqualTo(100));
+    }
+
     static ConsoleQueries.Search search(
             String customer, String phone, String status, OffsetDateTime beforeTime, String beforeId) {
         return new ConsoleQueries.Search(

@@ -30,6 +30,9 @@ import static org.mockito.Mockito.when;
  */
 class BulkReplayTest {
 
+    /** The most a replay reopens in these tests. */
+    static final int MOST = 20;
+
     static Stream<String> databases() {
         return Databases.kinds();
     }
@@ -55,7 +58,8 @@ class BulkReplayTest {
                 jdbc,
                 new TransactionTemplate(new DataSourceTransactionManager(database)),
                 recovery,
-                new DatabaseClock(jdbc, Clock.systemUTC()));
+                new DatabaseClock(jdbc, Clock.systemUTC()),
+                MOST);
         ReplayFilter lastSixHoursOfSlack = new ReplayFilter("slack", null, now.minusHours(6), null);
 
         assertThat(replays.count(lastSixHoursOfSlack)).isEqualTo(new BulkReplay.Matching(2, 2));
@@ -102,26 +106,80 @@ class BulkReplayTest {
         OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(5);
         jdbc.batchUpdate(
                 "INSERT INTO call_audit (delivery_id, event, received_at, payload) VALUES (?, 'call.ended', ?, '{}')",
-                java.util.stream.IntStream.range(0, BulkReplay.MAX_DELIVERIES + 1)
+                java.util.stream.IntStream.range(0, MOST + 1)
                         .mapToObj(i -> new Object[] {"e-" + i, at})
                         .toList());
         jdbc.batchUpdate(
                 "INSERT INTO call_delivery (delivery_id, channel, status, created_at, updated_at)"
                         + " VALUES (?, 'slack', 'FAILED', ?, ?)",
-                java.util.stream.IntStream.range(0, BulkReplay.MAX_DELIVERIES + 1)
+                java.util.stream.IntStream.range(0, MOST + 1)
                         .mapToObj(i -> new Object[] {"e-" + i, at, at})
                         .toList());
         BulkReplay replays = new BulkReplay(
                 jdbc,
                 new TransactionTemplate(new DataSourceTransactionManager(database)),
                 mock(DeliveryRecovery.class),
-                new DatabaseClock(jdbc, Clock.systemUTC()));
+                new DatabaseClock(jdbc, Clock.systemUTC()),
+                MOST);
 
         assertThatThrownBy(() -> replays.start(new ReplayFilter("slack", null, null, null)))
                 .isInstanceOf(BulkReplay.TooMany.class)
                 .hasMessageContaining("narrow it");
         assertThat(jdbc.queryForObject("SELECT count(*) FROM call_delivery WHERE status = 'FAILED'", Integer.class))
-                .isEqualTo(BulkReplay.MAX_DELIVERIES + 1);
+                .isEqualTo(MOST + 1);
+    }
+
+    /**
+     * What fails while a replay starts is not taken beyond its bound: 20 FAILED when it was asked, three more
+     * fail (committed by another connection) just as its transaction begins, and the replay is refused with
+     * nothing reopened. (It once counted first, then reopened whatever its unbounded INSERT ... SELECT found.)
+     */
+    @ParameterizedTest
+    @MethodSource("databases")
+    void deliveriesThatFailWhileAReplayStartsAreNotTakenBeyondItsBound(String kind) {
+        DataSource database = database(kind);
+        OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(5);
+        JdbcTemplate plain = new JdbcTemplate(database);
+        for (int i = 0; i < MOST; i++) {
+            delivery(plain, "counted-" + i, "slack", "FAILED", at);
+        }
+        DataSourceTransactionManager transactions = new DataSourceTransactionManager(database);
+        JdbcTemplate jdbc = new JdbcTemplate(database) {
+            boolean failedMeanwhile;
+
+            @Override
+            public int update(String sql, Object... args) {
+                int updated = super.update(sql, args);
+                if (!failedMeanwhile && sql.startsWith("INSERT INTO replay_run")) {
+                    failedMeanwhile = true;
+                    // another connection, committed at once: the replay's next statement sees these rows
+                    new TransactionTemplate(
+                                    transactions,
+                                    new org.springframework.transaction.support.DefaultTransactionDefinition(
+                                            org.springframework.transaction.TransactionDefinition
+                                                    .PROPAGATION_REQUIRES_NEW))
+                            .executeWithoutResult(status -> {
+                                for (int i = 0; i < 3; i++) {
+                                    delivery(plain, "meanwhile-" + i, "slack", "FAILED", at);
+                                }
+                            });
+                }
+                return updated;
+            }
+        };
+        BulkReplay replays = new BulkReplay(
+                jdbc,
+                new TransactionTemplate(transactions),
+                mock(DeliveryRecovery.class),
+                new DatabaseClock(jdbc, Clock.systemUTC()),
+                MOST);
+
+        assertThatThrownBy(() -> replays.start(new ReplayFilter("slack", null, null, null)))
+                .isInstanceOf(BulkReplay.TooMany.class);
+        assertThat(plain.queryForObject("SELECT count(*) FROM call_delivery WHERE status = 'FAILED'", Integer.class))
+                .isEqualTo(MOST + 3);
+        assertThat(plain.queryForObject("SELECT count(*) FROM replay_run", Integer.class))
+                .isZero();
     }
 
     static void delivery(JdbcTemplate jdbc, String id, String channel, String status, OffsetDateTime at) {

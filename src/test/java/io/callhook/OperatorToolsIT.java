@@ -158,6 +158,39 @@ class OperatorToolsIT {
         assertThat(workDir.resolve("data")).as("preview stores nothing").doesNotExist();
     }
 
+    /** A header given by a placeholder (an API key) is masked in the preview like the url and the token. */
+    @Test
+    void previewMasksAHeaderSecretHoweverShort() throws Exception {
+        Path routes = RoutesFolder.copyTo(workDir.resolve("routes"));
+        Path crm = routes.resolve("crm.camel.yaml");
+        Files.writeString(
+                crm,
+                Files.readString(crm)
+                        .replace("value: X-Source=callhook", "value: X-Source=callhook,X-Api-Key={{env:CRM_KEY}}"));
+        Path routing = routes.resolve("call-routing.camel.yaml");
+        Files.writeString(routing, Files.readString(routing).replace("constant: slack,email,forward", "constant: crm"));
+        Path payload = workDir.resolve("call.json");
+        Files.writeString(payload, Samples.of("call-ended").json());
+
+        Result result = command(
+                List.of("preview", routes.toString(), payload.toString()),
+                Map.of(
+                        "CRM_URL",
+                        "http://127.0.0.1:9/crm/calls",
+                        "CRM_TOKEN",
+                        "crm-bearer-secret",
+                        "CRM_KEY",
+                        "k3y-5"));
+
+        assertThat(result.exit()).as(result.output()).isZero();
+        assertThat(result.output())
+                .contains("── crm\n")
+                .contains("X-Api-Key: ****")
+                .contains("X-Source: callhook")
+                .doesNotContain("k3y-5")
+                .doesNotContain("crm-bearer-secret");
+    }
+
     @Test
     void previewOfAFolderWithAMistakeOrOfABrokenPayloadSaysWhatAndExitsOne() throws Exception {
         Path routes = RoutesFolder.copyTo(workDir.resolve("routes"));

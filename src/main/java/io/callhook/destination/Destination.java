@@ -22,6 +22,8 @@ import org.springframework.core.env.Environment;
  *     URI, masked in every error and log line
  * @param token a secret bearer token, sent as {@code Authorization: Bearer …} and masked likewise
  * @param headers more request headers, from {@code headers: "X-Source=callhook,X-Api-Version=2"}
+ * @param secretHeaders the values of {@code headers} that come from a placeholder ({@code X-Api-Key={{env:CRM_KEY}}}):
+ *     secrets, masked like the url and the token
  * @param interval and {@code burst}: at most one send per interval, bursts of up to {@code burst}; null:
  *     unpaced
  */
@@ -36,6 +38,7 @@ public record Destination(
         String subject,
         String contentType,
         Map<String, String> headers,
+        List<String> secretHeaders,
         List<String> requires,
         Duration interval,
         int burst,
@@ -87,6 +90,8 @@ public record Destination(
         }
         String uri = text(parameters, "uri", resolve);
         String timeout = text(parameters, "timeout", resolve);
+        List<String> secretHeaders = new java.util.ArrayList<>();
+        Map<String, String> headers = headers(raw(parameters, "headers"), resolve, name, secretHeaders);
         return new Destination(
                 name,
                 routeId,
@@ -97,7 +102,8 @@ public record Destination(
                 text(parameters, "template", resolve),
                 text(parameters, "subject", resolve),
                 text(parameters, "contentType", resolve),
-                headers(text(parameters, "headers", resolve), name),
+                headers,
+                List.copyOf(secretHeaders),
                 Arrays.stream(text(parameters, "requires", resolve).split(","))
                         .map(String::trim)
                         .filter(s -> !s.isEmpty())
@@ -120,10 +126,26 @@ public record Destination(
                 subject,
                 contentType,
                 headers,
+                secretHeaders,
                 requires,
                 interval,
                 burst,
                 timeout);
+    }
+
+    /**
+     * The values that must never be shown: the url, the token and every header value given by a placeholder,
+     * whatever their length.
+     */
+    public List<String> secrets() {
+        List<String> secrets = new java.util.ArrayList<>();
+        for (String value : List.of(url, token)) {
+            if (!value.isEmpty()) {
+                secrets.add(value);
+            }
+        }
+        secretHeaders.stream().filter(value -> !value.isEmpty()).forEach(secrets::add);
+        return secrets;
     }
 
     /** Why this destination cannot send now (a setting it requires is not set), or empty when it can. */
@@ -190,8 +212,12 @@ public record Destination(
         }
     }
 
-    /** {@code Name=value} pairs, comma-separated; a name is an HTTP token, a value one line. */
-    private static Map<String, String> headers(String list, String name) {
+    /**
+     * {@code Name=value} pairs, comma-separated; a name is an HTTP token, a value one line. Each value is
+     * resolved on its own; one that names a placeholder is added to {@code secrets} too.
+     */
+    private static Map<String, String> headers(
+            String list, UnaryOperator<String> resolve, String name, List<String> secrets) {
         Map<String, String> headers = new LinkedHashMap<>();
         for (String pair : list.split(",")) {
             if (pair.isBlank()) {
@@ -199,7 +225,11 @@ public record Destination(
             }
             int equals = pair.indexOf('=');
             String header = equals < 0 ? "" : pair.substring(0, equals).trim();
-            String value = equals < 0 ? "" : pair.substring(equals + 1).trim();
+            String given = equals < 0 ? "" : pair.substring(equals + 1).trim();
+            String value = resolve.apply(given).trim();
+            if (given.contains("{{")) {
+                secrets.add(value);
+            }
             if (!HEADER_NAME.matcher(header).matches() || value.chars().anyMatch(Character::isISOControl)) {
                 throw new IllegalArgumentException("destination " + name
                         + ": headers must read like X-Source=callhook,X-Api-Version=2, not '" + pair.trim() + "'");
@@ -221,6 +251,11 @@ public record Destination(
             throw new IllegalArgumentException(
                     "destination " + name + ": " + key + " must be a number, not '" + value + "'");
         }
+    }
+
+    private static String raw(Map<String, Object> parameters, String key) {
+        Object value = parameters.get(key);
+        return value == null ? "" : value.toString();
     }
 
     private static String text(Map<String, Object> parameters, String key, UnaryOperator<String> resolve) {

@@ -123,13 +123,15 @@ public class Destinations implements Channels {
     private Set<String> secrets() {
         Set<String> secrets = new LinkedHashSet<>();
         for (Destination destination : known().byName().values()) {
-            secrets.add(destination.url());
-            secrets.add(destination.token());
+            secrets.addAll(destination.secrets());
         }
         SECRET_SETTINGS.forEach(setting -> secrets.add(environment.getProperty(setting, "")));
-        // a short value would mask ordinary words: such a secret is not one worth the name anyway
-        secrets.removeIf(secret -> secret.length() < 8);
-        return secrets;
+        // whatever its length: a short secret is still one (masking a short one may mask an ordinary word too)
+        secrets.removeIf(String::isEmpty);
+        // the longest first, so that a secret inside another is not masked half
+        List<String> longestFirst = new ArrayList<>(secrets);
+        longestFirst.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        return new LinkedHashSet<>(longestFirst);
     }
 
     private Known known() {

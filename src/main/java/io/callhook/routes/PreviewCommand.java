@@ -269,10 +269,10 @@ public final class PreviewCommand {
 
     private static String mask(String text, Destination destination) {
         String masked = text;
-        for (String secret : List.of(destination.url(), destination.token())) {
-            if (!secret.isEmpty()) {
-                masked = masked.replace(secret, "****");
-            }
+        List<String> secrets = new ArrayList<>(destination.secrets());
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
+        for (String secret : secrets) {
+            masked = masked.replace(secret, "****");
         }
         return masked;
     }

@@ -62,6 +62,7 @@ class PacerTest {
                 "",
                 Map.of(),
                 List.of(),
+                List.of(),
                 interval,
                 burst,
                 null);

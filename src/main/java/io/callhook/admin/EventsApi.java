@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 
 import io.callhook.delivery.DeliveryLedger;
-import io.callhook.delivery.DeliveryRecovery;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -33,16 +32,14 @@ class EventsApi {
             Set.of(DeliveryLedger.PENDING, DeliveryLedger.SENT, DeliveryLedger.FAILED, DeliveryLedger.SKIPPED);
     private static final String EVENT_COLUMNS =
             "delivery_id, event, received_at, call_id, customer_name, agent_name, call_successful,"
-                    + " NOT EXISTS (SELECT 1 FROM dispatch_outbox o WHERE o.delivery_id = a.delivery_id) AS dispatched";
+                    + " NOT EXISTS (SELECT 1 FROM unrouted_event u WHERE u.delivery_id = a.delivery_id) AS routed";
 
     private final JdbcTemplate jdbc;
     private final DeliveryLedger ledger;
-    private final DeliveryRecovery recovery;
 
-    EventsApi(JdbcTemplate jdbc, DeliveryLedger ledger, DeliveryRecovery recovery) {
+    EventsApi(JdbcTemplate jdbc, DeliveryLedger ledger) {
         this.jdbc = jdbc;
         this.ledger = ledger;
-        this.recovery = recovery;
     }
 
     /** Recent events, newest first, optionally only those with a delivery in {@code status} (on {@code channel}). */
@@ -86,7 +83,7 @@ class EventsApi {
     }
 
     /**
-     * Its FAILED deliveries (or only {@code channel}'s) become PENDING and the event is dispatched again at
+     * Its FAILED deliveries (or only {@code channel}'s) become PENDING, due now: their destinations take them at
      * once.
      */
     @PostMapping("/{deliveryId}/replay")
@@ -103,7 +100,6 @@ class EventsApi {
                             ? "delivery " + deliveryId + " has no FAILED channel to replay"
                             : "delivery " + deliveryId + " has no FAILED " + channel + " delivery to replay");
         }
-        recovery.redispatch(deliveryId);
         return ResponseEntity.accepted().body(Map.of("deliveryId", deliveryId, "replayed", reopened));
     }
 
@@ -134,7 +130,7 @@ class EventsApi {
             event.put("deliveryId", row.get("delivery_id"));
             event.put("event", row.get("event"));
             event.put("receivedAt", instant(row.get("received_at")));
-            event.put("dispatched", row.get("dispatched"));
+            event.put("routed", row.get("routed"));
             event.put("callId", row.get("call_id"));
             event.put("customerName", row.get("customer_name"));
             event.put("agentName", row.get("agent_name"));

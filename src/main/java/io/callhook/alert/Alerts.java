@@ -13,7 +13,7 @@ import java.util.Set;
 import io.callhook.db.DatabaseClock;
 import io.callhook.destination.Destination;
 import io.callhook.destination.Destinations;
-import io.callhook.destination.Sends;
+import io.callhook.destination.Notes;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.model.Model;
@@ -39,14 +39,14 @@ public class Alerts {
     private final JdbcTemplate jdbc;
     private final DatabaseClock clock;
     private final Destinations destinations;
-    private final Sends sends;
+    private final Notes notes;
     private final CamelContext camel;
 
-    public Alerts(JdbcTemplate jdbc, DatabaseClock clock, Destinations destinations, Sends sends, CamelContext camel) {
+    public Alerts(JdbcTemplate jdbc, DatabaseClock clock, Destinations destinations, Notes notes, CamelContext camel) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.destinations = destinations;
-        this.sends = sends;
+        this.notes = notes;
         this.camel = camel;
     }
 
@@ -147,11 +147,9 @@ public class Alerts {
                                 Long.class,
                                 channel);
                 long undispatched =
-                        channel.isEmpty() ? jdbc.queryForObject("SELECT COUNT(*) FROM dispatch_outbox", Long.class) : 0;
+                        channel.isEmpty() ? jdbc.queryForObject("SELECT COUNT(*) FROM unrouted_event", Long.class) : 0;
                 String figures = pending + " deliveries PENDING"
-                        + (channel.isEmpty()
-                                ? " and " + undispatched + " events not yet dispatched"
-                                : " on " + channel);
+                        + (channel.isEmpty() ? " and " + undispatched + " events not yet routed" : " on " + channel);
                 return pending + undispatched >= alert.threshold()
                         ? Verdict.firing(figures, watched)
                         : Verdict.clear(figures, watched);
@@ -286,7 +284,7 @@ public class Alerts {
             tried = true;
             Optional<String> failure;
             try {
-                failure = sends.note(recipient, title, verdict.text());
+                failure = notes.send(recipient, title, verdict.text());
             } catch (RuntimeException e) {
                 failure = Optional.of(destinations.mask(e.toString()));
             }

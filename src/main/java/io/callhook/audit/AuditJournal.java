@@ -23,8 +23,10 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 /**
- * The audit rows H2 has committed but may not have written to its file yet, appended to a journal before
- * their deliveries are answered 200. H2 writes its file in the background (every 500 ms), and writing it
+ * What H2 has committed but may not have written to its file yet, appended to a journal before it is relied
+ * on: an event's audit row and delivery rows before its webhook is answered 200, a send's verdict before the
+ * next one goes. Each record is a map of named values with its kind ({@code _kind}: event, delivery,
+ * unrouted, verdict; a record without one, from an earlier version, is an event). H2 writes its file in the background (every 500 ms), and writing it
  * through on every commit costs a new chunk of pages each time, which H2 then has to compact: measured, that
  * took more CPU than everything else at saturation. A journal append is one sequential write.
  *
@@ -41,7 +43,7 @@ import java.util.zip.CRC32;
  * <p>With {@code force}, each append is forced to the device before it returns (and a new segment's
  * directory entry with it): a power cut then loses nothing acknowledged. Without it, an append is in the
  * operating system's hands: a killed process loses nothing, a power cut can lose what the kernel had not
- * written back yet. Only the audit writer thread uses an instance.
+ * written back yet. Appends, seals and deletions are serialized (the audit writer and the senders' verdicts share it).
  */
 final class AuditJournal implements AutoCloseable {
 
@@ -124,7 +126,7 @@ final class AuditJournal implements AutoCloseable {
      * the rows are in the operating system's hands (on the device, with {@code force}): a killed process does
      * not lose them. When it throws, the segment holds none of them.
      */
-    void append(List<Map<String, Object>> rows) throws IOException {
+    synchronized void append(List<Map<String, Object>> rows) throws IOException {
         if (current == null) {
             startSegment();
         }
@@ -172,7 +174,7 @@ final class AuditJournal implements AutoCloseable {
     }
 
     /** Bytes appended to the current segment (0 when none is open). */
-    long size() {
+    synchronized long size() {
         return size;
     }
 
@@ -180,20 +182,20 @@ final class AuditJournal implements AutoCloseable {
      * Closes the current segment: the next append starts a new one. Returns the segments written so far, for
      * {@link #delete} once H2 has written their rows to its file.
      */
-    List<Path> seal() throws IOException {
+    synchronized List<Path> seal() throws IOException {
         closeCurrent();
         return segments();
     }
 
     /** Deletes sealed segments whose rows H2 has written to its file. */
-    void delete(List<Path> sealed) throws IOException {
+    synchronized void delete(List<Path> sealed) throws IOException {
         for (Path path : sealed) {
             Files.deleteIfExists(path);
         }
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         closeCurrent();
     }
 
@@ -266,10 +268,10 @@ final class AuditJournal implements AutoCloseable {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(2048);
         DataOutputStream out = new DataOutputStream(bytes);
         // by name, so a journal left by an earlier version still reads after a column is added
-        out.writeShort(AuditLog.COLUMNS.size());
-        for (AuditLog.Column column : AuditLog.COLUMNS) {
-            Object value = row.get(column.parameter());
-            out.writeUTF(column.parameter());
+        out.writeShort(row.size());
+        for (Map.Entry<String, Object> entry : row.entrySet()) {
+            Object value = entry.getValue();
+            out.writeUTF(entry.getKey());
             if (value == null) {
                 out.writeByte(NULL);
             } else if (value instanceof String text) {
@@ -288,7 +290,7 @@ final class AuditJournal implements AutoCloseable {
                 out.writeByte(TIMESTAMP);
                 writeText(out, timestamp.toString());
             } else {
-                throw new IOException("cannot journal " + column.parameter() + " of type " + value.getClass());
+                throw new IOException("cannot journal " + entry.getKey() + " of type " + value.getClass());
             }
         }
         return bytes.toByteArray();

@@ -8,8 +8,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,29 +27,31 @@ import javax.sql.DataSource;
 
 import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
-import io.callhook.db.InstanceId;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Stores audit rows with group commit: the rows of all deliveries that arrive while the previous commit
- * is being written go into the next transaction together, and each request waits until the commit that
- * holds its row is done. The promise stays the same (the 200 goes out only after this row is committed),
- * but a burst of concurrent deliveries costs one commit instead of one each.
+ * Stores an accepted event with what the routing table decided for it, in one commit shared with whatever
+ * else arrives at the same moment (group commit): its audit row and a delivery row per destination (PENDING
+ * for each one chosen that is on, SKIPPED with the reason for the others), or, when the routing table failed
+ * on it, a mark that it is still to route. Each request waits until the commit that holds its event is done:
+ * the 200 goes out only after that, and a burst of concurrent deliveries costs one commit instead of one each.
  *
- * <p>The delivery id is the table's key: a row whose id is already stored (or already in the same batch)
- * is reported as a duplicate, and so is one that another instance stored a moment before (the batch then
- * falls back to one insert per row to tell which).
+ * <p>The delivery id is the table's key: an id already stored is reported as a duplicate, and so is one that
+ * another instance stored a moment before (the batch then falls back to one event per transaction to tell
+ * which). A second copy of an event in the same batch is answered with the first copy's fate: a duplicate
+ * once the first is stored, a failure when it is not.
  *
- * <p>On H2 a commit is in memory only; the rows are durable once appended to the journal, or once H2 is
- * written through. When neither works the request is answered 503, yet its row is committed in memory: such a
- * row is remembered as not durable, and the platform's retry is answered {@code duplicate} only once the row
+ * <p>On H2 a commit is in memory only; the event is durable once appended to the journal, or once H2 is
+ * written through. When neither works the request is answered 503, yet its rows are committed in memory: such
+ * an event is remembered as not durable, and the platform's retry is answered {@code duplicate} only once it
  * has been made durable after all (or 503 again). A single thread writes; {@link #health()} says when it
  * stopped or has been stuck on one commit for longer than a request may wait.
  */
@@ -55,6 +60,15 @@ public class AuditLog implements SmartLifecycle {
 
     /** A column of {@code call_audit} and the {@link AuditRow} parameter bound to it. */
     record Column(String name, String parameter) {}
+
+    /** What the routing table decided for one destination of an event: PENDING, or SKIPPED and why. */
+    public record Delivery(String channel, String status, String reason) {}
+
+    /** Told after each commit which destinations got PENDING deliveries in it, so they can take them at once. */
+    @FunctionalInterface
+    public interface Committed {
+        void pending(Set<String> channels);
+    }
 
     static final List<Column> COLUMNS = List.of(
             new Column("delivery_id", "deliveryId"),
@@ -80,15 +94,32 @@ public class AuditLog implements SmartLifecycle {
             new Column("started_at", "startedAt"),
             new Column("ended_at", "endedAt"),
             new Column("metadata", "metadata"),
-            new Column("payload", "payload"));
+            new Column("payload", "payload"),
+            new Column("trace_parent", "traceParent"));
 
     static final String INSERT = "INSERT INTO call_audit ("
             + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ") VALUES ("
             + String.join(", ", COLUMNS.stream().map(c -> "?").toList()) + ")";
 
+    static final String INSERT_DELIVERY = "INSERT INTO call_delivery (delivery_id, channel, status, attempts,"
+            + " last_error, created_at, updated_at, due_at, event_bytes) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)";
+
+    static final String INSERT_UNROUTED = "INSERT INTO unrouted_event (delivery_id, received_at, error, attempts,"
+            + " due_at) VALUES (?, ?, ?, 0, ?)";
+
     static final String KNOWN_IDS = "SELECT delivery_id FROM call_audit WHERE delivery_id = ANY(?)";
 
-    static final String OUTBOX = "INSERT INTO dispatch_outbox (delivery_id, received_at, taken_by) VALUES (?, ?, ?)";
+    /** A verdict journaled on H2, applied again at start: set to these values unless a later one was. */
+    static final String REPLAY_VERDICT = "UPDATE call_delivery SET status = ?, attempts = ?, last_error = ?,"
+            + " due_at = ?, updated_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL"
+            + " WHERE delivery_id = ? AND channel = ? AND status = 'PENDING' AND attempts < ?";
+
+    static final String REPLAY_ATTEMPT = "INSERT INTO delivery_attempt (delivery_id, channel, attempted_at, took_ms,"
+            + " error, template) SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM delivery_attempt"
+            + " WHERE delivery_id = ? AND channel = ? AND attempted_at = ?)";
+
+    /** A routing failure is tried again after this long. */
+    static final Duration REROUTE_AFTER = Duration.ofMinutes(1);
 
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
     private static final String UNIQUE_VIOLATION = "23505";
@@ -101,14 +132,14 @@ public class AuditLog implements SmartLifecycle {
     private final Duration sealEvery;
     private final Database database;
     private final DatabaseClock clock;
-    private final String instance;
     private final boolean fsync;
+    private final ObjectProvider<Committed> listeners;
     private volatile boolean running;
     // when the batch being written was taken from the queue (0: none); read by health()
     private volatile long writingSince;
     private volatile Throwable lastFailure;
-    // H2 file databases only; used by the writer thread alone
-    private AuditJournal journal;
+    // H2 file databases only
+    private volatile AuditJournal journal;
     private long sealedAt;
     private Thread writer;
     // H2: ids committed in memory whose durability failed (answered 503); the writer thread's alone
@@ -120,33 +151,45 @@ public class AuditLog implements SmartLifecycle {
             DataSource dataSource,
             Database database,
             DatabaseClock clock,
-            InstanceId instance,
             MeterRegistry registry,
-            AuditProperties properties) {
+            AuditProperties properties,
+            ObjectProvider<Committed> listeners) {
         this.sealEvery = properties.journalSealInterval();
         this.dataSource = dataSource;
         this.database = database;
         this.clock = clock;
-        this.instance = instance.id();
         this.fsync = properties.fsync();
+        this.listeners = listeners;
         this.batchSizes = DistributionSummary.builder("callhook.audit.batch")
-                .description("Audit rows per group commit")
+                .description("Events per group commit")
                 .register(registry);
         this.maxBatch = properties.maxBatch();
         this.timeout = properties.commitTimeout();
+        // the requests in flight are bounded by the webhook listener (its workers, its byte budget): this
+        // queue never holds more than they do
         this.queue = new ArrayBlockingQueue<>(maxBatch * 50);
     }
 
     /**
-     * Stores the row in variable {@code auditRow} (set by the webhook reader) and returns once it
-     * is committed; sets variable {@code duplicate}. Throws {@link SQLException} when it could not be stored.
+     * Stores the event on the exchange and returns once it is committed: variable {@code auditRow} (set by the
+     * webhook reader), variable {@code deliveries} (what the routing table decided, a list of {@link Delivery}),
+     * or variable {@code routingError} when it failed. Sets variable {@code duplicate}. Throws
+     * {@link SQLException} when the event could not be stored.
      */
-    public void append(Exchange exchange) throws Exception {
+    public void store(Exchange exchange) throws Exception {
         @SuppressWarnings("unchecked")
         Map<String, Object> row = exchange.getVariable("auditRow", Map.class);
+        @SuppressWarnings("unchecked")
+        List<Delivery> deliveries = exchange.getVariable("deliveries", List.class);
+        String routingError = exchange.getVariable("routingError", String.class);
         // on the database's clock, as every instance's: the events of several instances sort by it
         row.put("receivedAt", clock.now());
-        Pending pending = new Pending(row, new CompletableFuture<>());
+        row.putIfAbsent("traceParent", exchange.getProperty("traceParent", String.class));
+        Pending pending = new Pending(
+                row,
+                deliveries == null ? List.of() : deliveries,
+                routingError != null ? routingError : deliveries == null ? "the routing table decided nothing" : null,
+                new CompletableFuture<>());
         if (!running || !queue.offer(pending, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new SQLException("the audit log is not accepting rows", "08000");
         }
@@ -175,7 +218,10 @@ public class AuditLog implements SmartLifecycle {
                     batch.add(first);
                     queue.drainTo(batch, maxBatch - 1);
                     batchSizes.record(batch.size());
-                    write(batch);
+                    Set<String> pending = write(batch);
+                    if (!pending.isEmpty()) {
+                        listeners.forEach(listener -> listener.pending(pending));
+                    }
                 }
                 if (journal != null && System.nanoTime() - sealedAt > sealEvery.toNanos()) {
                     sealJournal();
@@ -197,30 +243,22 @@ public class AuditLog implements SmartLifecycle {
         }
     }
 
-    private void write(List<Pending> batch) {
+    /** Writes the batch; returns the destinations that got PENDING deliveries. */
+    private Set<String> write(List<Pending> batch) {
+        Set<String> pendingChannels = new HashSet<>();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             List<Pending> repeats = new ArrayList<>();
             List<Pending> fresh = withoutKnownIds(connection, batch, repeats);
-            try (PreparedStatement insert = connection.prepareStatement(INSERT);
-                    PreparedStatement owed = connection.prepareStatement(OUTBOX)) {
-                bounded(insert);
-                bounded(owed);
-                for (Pending pending : fresh) {
-                    bind(insert, pending.row());
-                    insert.addBatch();
-                    bindOwed(owed, pending.row());
-                    owed.addBatch();
-                }
-                insert.executeBatch();
-                owed.executeBatch();
+            try {
+                insert(connection, fresh);
                 connection.commit();
             } catch (SQLException e) {
                 connection.rollback();
                 if (!isUniqueViolation(e)) {
                     throw e;
                 }
-                // another instance stored one of these ids in the meantime: find which, row by row
+                // another instance stored one of these ids in the meantime: find which, event by event
                 List<Pending> stored = new ArrayList<>();
                 for (Pending pending : fresh) {
                     if (insertAlone(connection, pending)) {
@@ -235,15 +273,58 @@ public class AuditLog implements SmartLifecycle {
                 fresh.forEach(p -> notDurable.add(p.deliveryId()));
                 throw e;
             }
-            fresh.forEach(p -> p.stored().complete(true));
+            for (Pending pending : fresh) {
+                pending.deliveries().stream()
+                        .filter(d -> "PENDING".equals(d.status()))
+                        .forEach(d -> pendingChannels.add(d.channel()));
+                pending.stored().complete(true);
+            }
             repeats.forEach(p -> {
                 notDurable.remove(p.deliveryId());
                 p.stored().complete(false);
             });
         } catch (SQLException e) {
             lastFailure = e;
-            log.error("Could not store {} audit row(s): {}", batch.size(), e.toString());
+            log.error("Could not store {} event(s): {}", batch.size(), e.toString());
             batch.forEach(p -> p.stored().completeExceptionally(e));
+        }
+        return pendingChannels;
+    }
+
+    /** The events' audit rows, their delivery rows and the marks of those not routed, batched per table. */
+    private void insert(Connection connection, List<Pending> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement audit = connection.prepareStatement(INSERT);
+                PreparedStatement deliveries = connection.prepareStatement(INSERT_DELIVERY);
+                PreparedStatement unrouted = connection.prepareStatement(INSERT_UNROUTED)) {
+            bounded(audit);
+            bounded(deliveries);
+            bounded(unrouted);
+            boolean anyDelivery = false;
+            boolean anyUnrouted = false;
+            for (Pending pending : events) {
+                bind(audit, pending.row());
+                audit.addBatch();
+                for (Delivery delivery : pending.deliveries()) {
+                    bindDelivery(deliveries, pending, delivery);
+                    deliveries.addBatch();
+                    anyDelivery = true;
+                }
+                if (pending.routingError() != null) {
+                    bindUnrouted(unrouted, pending);
+                    unrouted.addBatch();
+                    anyUnrouted = true;
+                }
+            }
+            audit.executeBatch();
+            if (anyDelivery) {
+                deliveries.executeBatch();
+            }
+            if (anyUnrouted) {
+                unrouted.executeBatch();
+            }
         }
     }
 
@@ -253,33 +334,63 @@ public class AuditLog implements SmartLifecycle {
     }
 
     /**
-     * An acknowledged row must survive a kill -9 before its 200. On an H2 file database the rows go to the
+     * An acknowledged event must survive a kill -9 before its 200. On an H2 file database its rows go to the
      * journal (one sequential write); should that fail, H2 is written through at once. {@code repeats} are
-     * rows stored before whose durability failed then: the retry's duplicate answer must rest on durable
-     * storage too, so they are journaled again with this batch. Everything else (delivery states) is written
-     * in the background. PostgreSQL's commit is already durable. Throws when the rows are not durable.
+     * events stored before whose durability failed then: the retry's duplicate answer must rest on durable
+     * storage too, so they are journaled again with this batch. PostgreSQL's commit is already durable.
+     * Throws when the rows are not durable.
      */
     private void makeDurable(Connection connection, List<Pending> stored, List<Pending> repeats) throws SQLException {
         if (stored.isEmpty() && repeats.isEmpty()) {
             return;
         }
-        if (journal != null) {
+        AuditJournal journaled = journal;
+        if (journaled != null) {
             try {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                stored.forEach(p -> rows.add(p.row()));
-                repeats.forEach(p -> rows.add(p.row()));
-                journal.append(rows);
+                List<Map<String, Object>> records = new ArrayList<>();
+                stored.forEach(p -> p.records(records));
+                repeats.forEach(p -> p.records(records));
+                journaled.append(records);
                 return;
             } catch (IOException e) {
                 log.error(
                         "Could not append to the audit journal in {}, writing H2 through instead: {}",
-                        journal.folder(),
+                        journaled.folder(),
                         e.toString());
             }
         }
         database.writeThrough(connection, fsync);
         // everything committed so far is in H2's file now
         notDurable.clear();
+    }
+
+    /**
+     * On H2, makes a send's verdicts (committed in memory by the caller) survive a kill -9 before the sender
+     * goes on: appended to the journal, or H2 written through when that fails. Nothing on PostgreSQL. A record
+     * holds a {@code call_delivery} row's new values ({@code deliveryId}, {@code channel}, {@code status},
+     * {@code attempts}, {@code lastError}, {@code dueAt}, {@code updatedAt}) and its attempt for the timeline
+     * ({@code attemptedAt}, {@code tookMs}, {@code error}, {@code template}).
+     */
+    public void verdictsCommitted(List<Map<String, Object>> verdicts) throws SQLException {
+        AuditJournal journaled = journal;
+        if (journaled == null) {
+            if (database.h2File().isPresent()) {
+                database.writeThrough(fsync);
+            }
+            return;
+        }
+        List<Map<String, Object>> records = new ArrayList<>(verdicts.size());
+        for (Map<String, Object> verdict : verdicts) {
+            Map<String, Object> record = new LinkedHashMap<>(verdict);
+            record.put("_kind", "verdict");
+            records.add(record);
+        }
+        try {
+            journaled.append(records);
+        } catch (IOException e) {
+            log.error("Could not append verdicts to the audit journal, writing H2 through instead: {}", e.toString());
+            database.writeThrough(fsync);
+        }
     }
 
     /**
@@ -331,8 +442,9 @@ public class AuditLog implements SmartLifecycle {
     }
 
     /**
-     * On an H2 file database: stores the rows a previous run journaled but may not have written to its
-     * file (a kill -9, a power cut), then opens the journal for this run.
+     * On an H2 file database: stores what a previous run journaled but may not have written to its file (a
+     * kill -9, a power cut): its events with their deliveries, then its senders' verdicts; then opens the
+     * journal for this run.
      */
     private void openJournal() throws SQLException, IOException {
         Optional<Path> file = database.h2File();
@@ -342,26 +454,62 @@ public class AuditLog implements SmartLifecycle {
         AuditJournal opened = AuditJournal.open(Path.of(file.get() + ".audit-journal"), fsync, segments);
         AuditJournal.Replay replay = opened.replay();
         replay.skipped().forEach(skipped -> log.warn("Audit journal {}: skipped {}", opened.folder(), skipped));
-        List<Map<String, Object>> left = replay.rows();
-        if (!left.isEmpty()) {
-            int stored = 0;
-            for (int from = 0; from < left.size(); from += maxBatch) {
-                List<Pending> batch = left.subList(from, Math.min(left.size(), from + maxBatch)).stream()
-                        .map(row -> new Pending(row, new CompletableFuture<>()))
-                        .toList();
-                write(batch);
-                for (Pending pending : batch) {
-                    if (pending.stored().join()) {
-                        stored++;
+        List<Pending> events = new ArrayList<>();
+        List<Map<String, Object>> verdicts = new ArrayList<>();
+        Map<String, Pending> byId = new HashMap<>();
+        for (Map<String, Object> record : replay.rows()) {
+            String kind = String.valueOf(record.getOrDefault("_kind", "event"));
+            switch (kind) {
+                case "event" -> {
+                    // an event of an earlier version has no delivery records: it is routed again
+                    Pending event = new Pending(
+                            record,
+                            new ArrayList<>(),
+                            record.containsKey("_kind") ? null : "journaled before deliveries were",
+                            new CompletableFuture<>());
+                    events.add(event);
+                    byId.put(event.deliveryId(), event);
+                }
+                case "delivery" -> {
+                    Pending event = byId.get(String.valueOf(record.get("deliveryId")));
+                    if (event != null) {
+                        event.deliveries()
+                                .add(new Delivery(
+                                        (String) record.get("channel"), (String) record.get("status"), (String)
+                                                record.get("reason")));
                     }
                 }
+                case "unrouted" -> {
+                    Pending event = byId.get(String.valueOf(record.get("deliveryId")));
+                    if (event != null) {
+                        byId.put(event.deliveryId(), event.unrouted((String) record.get("error")));
+                        events.set(events.indexOf(event), byId.get(event.deliveryId()));
+                    }
+                }
+                case "verdict" -> verdicts.add(record);
+                default -> log.warn("Audit journal {}: a record of unknown kind {} is skipped", opened.folder(), kind);
             }
+        }
+        int stored = 0;
+        for (int from = 0; from < events.size(); from += maxBatch) {
+            List<Pending> batch = events.subList(from, Math.min(events.size(), from + maxBatch));
+            write(batch);
+            for (Pending pending : batch) {
+                if (pending.stored().join()) {
+                    stored++;
+                }
+            }
+        }
+        int applied = replayVerdicts(verdicts);
+        if (!events.isEmpty() || !verdicts.isEmpty()) {
             log.warn(
-                    "Audit journal {}: {} row(s) left by a previous run, {} of them were not in the database and are"
-                            + " stored now (their dispatch is owed)",
+                    "Audit journal {}: {} event(s) and {} verdict(s) left by a previous run; {} event(s) and {}"
+                            + " verdict(s) were not in the database and are stored now",
                     opened.folder(),
-                    left.size(),
-                    stored);
+                    events.size(),
+                    verdicts.size(),
+                    stored,
+                    applied);
         }
         database.writeThrough(true);
         opened.delete(opened.seal());
@@ -369,19 +517,63 @@ public class AuditLog implements SmartLifecycle {
         sealedAt = System.nanoTime();
     }
 
+    private int replayVerdicts(List<Map<String, Object>> verdicts) throws SQLException {
+        if (verdicts.isEmpty()) {
+            return 0;
+        }
+        int applied = 0;
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement(REPLAY_VERDICT);
+                PreparedStatement attempt = connection.prepareStatement(REPLAY_ATTEMPT)) {
+            for (Map<String, Object> v : verdicts) {
+                update.setObject(1, v.get("status"));
+                update.setObject(2, v.get("attempts"));
+                update.setObject(3, v.get("lastError"));
+                update.setObject(4, v.get("dueAt"));
+                update.setObject(5, v.get("updatedAt"));
+                update.setObject(6, v.get("deliveryId"));
+                update.setObject(7, v.get("channel"));
+                update.setObject(8, v.get("attempts"));
+                applied += update.executeUpdate();
+                if (v.get("attemptedAt") != null) {
+                    attempt.setObject(1, v.get("deliveryId"));
+                    attempt.setObject(2, v.get("channel"));
+                    attempt.setObject(3, v.get("attemptedAt"));
+                    attempt.setObject(4, v.get("tookMs"));
+                    attempt.setObject(5, v.get("error"));
+                    attempt.setObject(6, v.get("template"));
+                    attempt.setObject(7, v.get("deliveryId"));
+                    attempt.setObject(8, v.get("channel"));
+                    attempt.setObject(9, v.get("attemptedAt"));
+                    attempt.executeUpdate();
+                }
+            }
+        }
+        return applied;
+    }
+
     /**
-     * Completes the pendings whose id is stored already or earlier in the batch as duplicates; a stored id
-     * whose row is not durable goes to {@code repeats} instead, to be made durable before it is answered.
+     * Completes the pendings whose id is stored already as duplicates, and a second copy in the same batch with
+     * its first copy's fate; a stored id whose row is not durable goes to {@code repeats} instead, to be made
+     * durable before it is answered.
      */
     private List<Pending> withoutKnownIds(Connection connection, List<Pending> batch, List<Pending> repeats)
             throws SQLException {
-        Set<String> seen = new HashSet<>();
+        Map<String, Pending> firsts = new HashMap<>();
         List<Pending> candidates = new ArrayList<>();
         for (Pending pending : batch) {
-            if (seen.add(pending.deliveryId())) {
+            Pending first = firsts.putIfAbsent(pending.deliveryId(), pending);
+            if (first == null) {
                 candidates.add(pending);
             } else {
-                pending.stored().complete(false);
+                // not answered before the first copy is written: if its commit fails, so does this answer
+                first.stored().whenComplete((stored, failure) -> {
+                    if (failure != null) {
+                        pending.stored().completeExceptionally(failure);
+                    } else {
+                        pending.stored().complete(false);
+                    }
+                });
             }
         }
         Set<String> stored = new HashSet<>();
@@ -412,14 +604,10 @@ public class AuditLog implements SmartLifecycle {
         return fresh;
     }
 
-    /** One row in its own transaction: a duplicate fails alone. Returns whether it was stored. */
+    /** One event in its own transaction: a duplicate fails alone. Returns whether it was stored. */
     private boolean insertAlone(Connection connection, Pending pending) {
-        try (PreparedStatement insert = connection.prepareStatement(INSERT);
-                PreparedStatement owed = connection.prepareStatement(OUTBOX)) {
-            bind(insert, pending.row());
-            insert.executeUpdate();
-            bindOwed(owed, pending.row());
-            owed.executeUpdate();
+        try {
+            insert(connection, List.of(pending));
             connection.commit();
             return true;
         } catch (SQLException e) {
@@ -443,10 +631,25 @@ public class AuditLog implements SmartLifecycle {
         }
     }
 
-    private void bindOwed(PreparedStatement owed, Map<String, Object> row) throws SQLException {
-        owed.setObject(1, row.get("deliveryId"));
-        owed.setObject(2, row.get("receivedAt"));
-        owed.setString(3, instance);
+    private static void bindDelivery(PreparedStatement insert, Pending event, Delivery delivery) throws SQLException {
+        Object receivedAt = event.row().get("receivedAt");
+        insert.setString(1, event.deliveryId());
+        insert.setString(2, delivery.channel());
+        insert.setString(3, delivery.status());
+        insert.setString(4, delivery.reason());
+        insert.setObject(5, receivedAt);
+        insert.setObject(6, receivedAt);
+        insert.setObject(7, "PENDING".equals(delivery.status()) ? receivedAt : null);
+        insert.setInt(8, event.bytes());
+    }
+
+    private static void bindUnrouted(PreparedStatement insert, Pending event) throws SQLException {
+        OffsetDateTime receivedAt = (OffsetDateTime) event.row().get("receivedAt");
+        insert.setString(1, event.deliveryId());
+        insert.setObject(2, receivedAt);
+        String error = event.routingError();
+        insert.setString(3, error.length() <= 2000 ? error : error.substring(0, 1999) + "…");
+        insert.setObject(4, receivedAt.plus(REROUTE_AFTER));
     }
 
     private static boolean isUniqueViolation(SQLException e) {
@@ -507,10 +710,45 @@ public class AuditLog implements SmartLifecycle {
         return SmartLifecycle.DEFAULT_PHASE - 4096;
     }
 
-    private record Pending(Map<String, Object> row, CompletableFuture<Boolean> stored) {
+    /** An event waiting for its commit: its row, its deliveries (or why it is not routed) and its answer. */
+    private record Pending(
+            Map<String, Object> row,
+            List<Delivery> deliveries,
+            String routingError,
+            CompletableFuture<Boolean> stored) {
 
         String deliveryId() {
             return (String) row.get("deliveryId");
+        }
+
+        int bytes() {
+            Object bytes = row.get("payloadBytes");
+            return bytes instanceof Integer n ? n : 0;
+        }
+
+        Pending unrouted(String error) {
+            return new Pending(row, deliveries, error, stored);
+        }
+
+        /** Its journal records: the event, each delivery, and the mark when it is not routed. */
+        void records(List<Map<String, Object>> records) {
+            Map<String, Object> event = new LinkedHashMap<>();
+            COLUMNS.forEach(column -> event.put(column.parameter(), row.get(column.parameter())));
+            event.put("payloadBytes", bytes());
+            event.put("_kind", "event");
+            records.add(event);
+            for (Delivery delivery : deliveries) {
+                Map<String, Object> record = new LinkedHashMap<>();
+                record.put("_kind", "delivery");
+                record.put("deliveryId", deliveryId());
+                record.put("channel", delivery.channel());
+                record.put("status", delivery.status());
+                record.put("reason", delivery.reason());
+                records.add(record);
+            }
+            if (routingError != null) {
+                records.add(Map.of("_kind", "unrouted", "deliveryId", deliveryId(), "error", routingError));
+            }
         }
     }
 }

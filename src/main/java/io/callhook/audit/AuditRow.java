@@ -9,7 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The bound parameters of one {@code call_audit} row: the envelope, the call fields as typed values and
@@ -34,6 +35,7 @@ public final class AuditRow {
             "summary",
             "transcript");
     private static final BigDecimal MAX_TOKEN_COST = new BigDecimal("1e12");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Object> parameters = new HashMap<>();
     private final List<String> problems = new ArrayList<>();
@@ -41,11 +43,12 @@ public final class AuditRow {
     private AuditRow() {}
 
     /**
-     * Reads the row from a parsed envelope whose {@code id} and {@code event} are already checked.
-     * {@link #problems()} lists every field of {@code data} that has the wrong type.
+     * Reads the row from a parsed envelope (JSON read into maps, lists, strings, numbers and booleans) whose
+     * {@code id} and {@code event} are already checked. {@link #problems()} lists every field of {@code data}
+     * that has the wrong type.
      */
     public static AuditRow of(
-            String deliveryId, String event, OffsetDateTime occurredAt, JsonNode data, String payload) {
+            String deliveryId, String event, OffsetDateTime occurredAt, Map<String, Object> data, String payload) {
         AuditRow row = new AuditRow();
         Map<String, Object> p = row.parameters;
         p.put("deliveryId", deliveryId);
@@ -97,9 +100,8 @@ public final class AuditRow {
      * The call id, required for a call: it goes into every log line of the event, so it is one bounded line
      * of printable text, or the delivery is refused (422) rather than forge or flood log lines.
      */
-    private String id(JsonNode data, boolean required) {
-        JsonNode node = data.get("callId");
-        if (node == null || node.isNull()) {
+    private String id(Map<String, Object> data, boolean required) {
+        if (data.get("callId") == null) {
             if (required) {
                 problems.add("data.callId is required");
             }
@@ -127,82 +129,86 @@ public final class AuditRow {
         return true;
     }
 
-    private String text(JsonNode data, String field) {
-        JsonNode node = present(data, field);
-        if (node == null) {
+    private String text(Map<String, Object> data, String field) {
+        Object value = data.get(field);
+        if (value == null) {
             return null;
         }
-        if (!node.isTextual()) {
+        if (!(value instanceof String text)) {
             problems.add("data." + field + " must be a string");
             return null;
         }
         // PostgreSQL text cannot hold NUL; keep the rest of the value rather than refuse the call
-        return node.textValue().replace('\u0000', '\uFFFD');
+        return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
     }
 
-    private Integer seconds(JsonNode data, String field) {
-        JsonNode node = present(data, field);
-        if (node == null) {
+    private Integer seconds(Map<String, Object> data, String field) {
+        Object value = data.get(field);
+        if (value == null) {
             return null;
         }
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0) {
+        if (!(value instanceof Integer seconds) || seconds < 0) {
             problems.add("data." + field + " must be a whole number of seconds");
             return null;
         }
-        return node.intValue();
+        return seconds;
     }
 
-    private Boolean bool(JsonNode data, String field) {
-        JsonNode node = present(data, field);
-        if (node == null) {
+    private Boolean bool(Map<String, Object> data, String field) {
+        Object value = data.get(field);
+        if (value == null) {
             return null;
         }
-        if (!node.isBoolean()) {
+        if (!(value instanceof Boolean flag)) {
             problems.add("data." + field + " must be true, false or null");
             return null;
         }
-        return node.booleanValue();
+        return flag;
     }
 
-    private BigDecimal cost(JsonNode data, String field) {
-        JsonNode node = present(data, field);
-        if (node == null) {
+    private BigDecimal cost(Map<String, Object> data, String field) {
+        Object value = data.get(field);
+        if (value == null) {
             return null;
         }
-        if (!node.isNumber() || node.decimalValue().abs().compareTo(MAX_TOKEN_COST) >= 0) {
+        BigDecimal decimal = value instanceof BigDecimal d
+                ? d
+                : value instanceof Integer || value instanceof Long || value instanceof java.math.BigInteger
+                        ? new BigDecimal(value.toString())
+                        : null;
+        if (decimal == null || decimal.abs().compareTo(MAX_TOKEN_COST) >= 0) {
             problems.add("data." + field + " must be a number below 1e12");
             return null;
         }
-        return node.decimalValue();
+        return decimal;
     }
 
-    private OffsetDateTime timestamp(JsonNode data, String field) {
-        JsonNode node = present(data, field);
-        if (node == null) {
+    private OffsetDateTime timestamp(Map<String, Object> data, String field) {
+        Object value = data.get(field);
+        if (value == null) {
             return null;
         }
-        OffsetDateTime value = node.isTextual() ? parseTimestamp(node.textValue()) : null;
-        if (value == null) {
+        OffsetDateTime time = value instanceof String text ? parseTimestamp(text) : null;
+        if (time == null) {
             problems.add("data." + field + " must be an ISO 8601 time with offset, e.g. 2026-04-05T14:00:00Z");
         }
-        return value;
+        return time;
     }
 
-    private String object(JsonNode data, String field) {
-        JsonNode node = present(data, field);
-        if (node == null) {
+    private String object(Map<String, Object> data, String field) {
+        Object value = data.get(field);
+        if (value == null) {
             return null;
         }
-        if (!node.isObject()) {
+        if (!(value instanceof Map<?, ?> object)) {
             problems.add("data." + field + " must be an object or null");
             return null;
         }
-        return node.toString();
-    }
-
-    /** The field's value, or null when it is absent or JSON null (every call field may be unknown). */
-    private static JsonNode present(JsonNode data, String field) {
-        JsonNode node = data.get(field);
-        return node == null || node.isNull() ? null : node;
+        try {
+            return JSON.writeValueAsString(object);
+        } catch (JsonProcessingException e) {
+            problems.add("data." + field + " cannot be stored: " + e.getOriginalMessage());
+            return null;
+        }
     }
 }

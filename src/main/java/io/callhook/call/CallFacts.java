@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a notification says about one event, as display text taken from the parsed payload: the one
- * place that decides how a duration, a missing name or an outcome reads. Each channel escapes these
- * values for its own format.
+ * What a notification says about one event, as display text taken from its stored values: the one place that
+ * decides how a duration, a missing name or an outcome reads. Each channel escapes these values for its own
+ * format.
  */
 public record CallFacts(
         String deliveryId,
@@ -33,16 +33,20 @@ public record CallFacts(
     /** Shown where the platform sent no value. */
     public static final String NONE = "—";
 
-    /** Reads the facts from a webhook envelope parsed into maps ({@code id}, {@code event}, {@code data}). */
-    public static CallFacts of(Map<String, Object> envelope) {
-        Map<String, Object> data = data(envelope);
-        String outcome = outcome(data.get("callSuccessful"));
-        String phone = text(data.get("customerPhone"));
-        String name = text(data.get("customerName"));
+    /**
+     * Reads the facts from an event's stored values, by the audit row's parameter names ({@code deliveryId},
+     * {@code event}, {@code customerName}, {@code callSuccessful}, {@code durationSeconds}, {@code tokenCost},
+     * {@code startedAt} …): what a send reads back from the database, and what intake, preview and the checks
+     * read from a payload.
+     */
+    public static CallFacts of(Map<String, Object> row) {
+        String outcome = outcome(row.get("callSuccessful"));
+        String phone = text(row.get("customerPhone"));
+        String name = text(row.get("customerName"));
         return new CallFacts(
-                text(envelope.get("id")),
-                text(envelope.get("event")),
-                orNone(data.get("callId")),
+                text(row.get("deliveryId")),
+                text(row.get("event")),
+                orNone(row.get("callId")),
                 outcome,
                 switch (outcome) {
                     case "successful" -> "Successful";
@@ -51,20 +55,29 @@ public record CallFacts(
                 },
                 name != null ? name : phone != null ? phone : "an unknown customer",
                 orNone(phone),
-                orNone(data.get("fromNumber")),
-                orNone(data.get("agentName")),
-                direction(text(data.get("direction"))),
-                orNone(data.get("status")),
-                duration(data.get("duration")),
-                orNone(data.get("sentiment")),
-                orNone(data.get("disconnectionReason")),
-                orNone(data.get("summary")),
-                text(data.get("transcript")),
-                data.get("tokenCost") instanceof Number n
+                orNone(row.get("fromNumber")),
+                orNone(row.get("agentName")),
+                direction(text(row.get("direction"))),
+                orNone(row.get("status")),
+                duration(row.get("durationSeconds")),
+                orNone(row.get("sentiment")),
+                orNone(row.get("disconnectionReason")),
+                orNone(row.get("summary")),
+                text(row.get("transcript")),
+                row.get("tokenCost") instanceof Number n
                         ? new BigDecimal(n.toString()).stripTrailingZeros().toPlainString()
                         : NONE,
-                orNone(data.get("startedAt")),
-                orNone(data.get("endedAt")));
+                time(row.get("startedAt")),
+                time(row.get("endedAt")));
+    }
+
+    /** An instant as ISO 8601 UTC to the second ({@code 2026-04-05T14:00:00Z}), or "—". */
+    private static String time(Object value) {
+        if (value instanceof java.time.OffsetDateTime time) {
+            return java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+                    time.toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        }
+        return orNone(value);
     }
 
     /**
@@ -92,13 +105,6 @@ public record CallFacts(
         fields.put("startedAt", startedAt);
         fields.put("endedAt", endedAt);
         return fields;
-    }
-
-    /** The envelope's {@code data} object, empty when it has none. */
-    @SuppressWarnings("unchecked")
-    public static Map<String, Object> data(Map<String, Object> envelope) {
-        Object data = envelope == null ? null : envelope.get("data");
-        return data instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     /** {@code successful}, {@code unsuccessful} or {@code unknown}, from {@code data.callSuccessful}. */

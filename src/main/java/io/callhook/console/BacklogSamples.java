@@ -30,7 +30,8 @@ public class BacklogSamples {
             return;
         }
         long pending = jdbc.queryForObject("SELECT COUNT(*) FROM call_delivery WHERE status = 'PENDING'", Long.class);
-        long undispatched = jdbc.queryForObject("SELECT COUNT(*) FROM dispatch_outbox", Long.class);
+        // the column keeps its name: events stored and not routed yet (the routing table failed on them)
+        long undispatched = jdbc.queryForObject("SELECT COUNT(*) FROM unrouted_event", Long.class);
         try {
             jdbc.update(
                     "INSERT INTO backlog_sample (sampled_at, pending, undispatched) VALUES (?, ?, ?)",

@@ -14,12 +14,13 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callhook.admin.AdminProperties;
+import io.callhook.call.CallFacts;
 import io.callhook.db.DatabaseClock;
 import io.callhook.delivery.DeliveryLedger;
-import io.callhook.delivery.DeliveryRecovery;
+import io.callhook.delivery.DeliveryQueue;
 import io.callhook.destination.Destination;
 import io.callhook.destination.Destinations;
-import io.callhook.destination.Sends;
+import io.callhook.destination.Messages;
 import io.callhook.destination.Templates;
 import io.callhook.replay.BulkReplay;
 import io.callhook.replay.ReplayFilter;
@@ -62,40 +63,40 @@ class Console {
     private final Map<String, Cached> dashboards = new java.util.concurrent.ConcurrentHashMap<>();
     private final ConsoleQueries queries;
     private final DeliveryLedger ledger;
-    private final DeliveryRecovery recovery;
+    private final DeliveryQueue queue;
     private final BulkReplay replays;
     private final DatabaseClock clock;
     private final RetentionProperties retention;
     private final AdminProperties admin;
     private final MeterRegistry metrics;
     private final Destinations destinations;
-    private final Sends sends;
+    private final Messages messages;
     private final Templates templates;
     private final CamelContext camel;
 
     Console(
             ConsoleQueries queries,
             DeliveryLedger ledger,
-            DeliveryRecovery recovery,
+            DeliveryQueue queue,
             BulkReplay replays,
             DatabaseClock clock,
             RetentionProperties retention,
             AdminProperties admin,
             MeterRegistry metrics,
             Destinations destinations,
-            Sends sends,
+            Messages messages,
             Templates templates,
             CamelContext camel) {
         this.queries = queries;
         this.ledger = ledger;
-        this.recovery = recovery;
+        this.queue = queue;
         this.replays = replays;
         this.clock = clock;
         this.retention = retention;
         this.admin = admin;
         this.metrics = metrics;
         this.destinations = destinations;
-        this.sends = sends;
+        this.messages = messages;
         this.templates = templates;
         this.camel = camel;
     }
@@ -206,10 +207,10 @@ class Console {
     @GetMapping("/events/{deliveryId}/message/{channel}")
     String message(@PathVariable String deliveryId, @PathVariable String channel, Model model) {
         model.addAttribute("channel", channel);
-        Optional<String> payload = queries.payload(deliveryId);
+        Optional<Map<String, Object>> event = queue.event(deliveryId);
         Optional<Destination> destination = destinations.get(channel);
         Optional<Optional<String>> attempt = queries.lastAttempt(deliveryId, channel);
-        if (payload.isEmpty() || destination.isEmpty()) {
+        if (event.isEmpty() || destination.isEmpty()) {
             model.addAttribute("problem", "No such event, or no destination named " + channel + " is declared now.");
             return "event :: message";
         }
@@ -219,15 +220,13 @@ class Console {
         }
         Optional<String> template = attempt.get();
         try {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> envelope = JSON.readValue(payload.get(), Map.class);
             DefaultExchange exchange = new DefaultExchange(camel);
             exchange.setProperty("deliveryId", deliveryId);
-            Sends.Message message = sends.message(
+            Messages.Message message = messages.message(
                     template.map(destination.get()::withTemplate).orElse(destination.get()),
                     templates.location(),
-                    envelope,
-                    payload.get(),
+                    CallFacts.of(event.get()),
+                    (String) event.get().get("payload"),
                     exchange);
             Map<String, String> headers = new LinkedHashMap<>();
             message.headers().forEach((name, value) -> {
@@ -277,7 +276,6 @@ class Console {
         if (reopened.isEmpty()) {
             redirect.addFlashAttribute("notice", "Nothing FAILED to replay.");
         } else {
-            recovery.redispatch(deliveryId);
             redirect.addFlashAttribute("notice", "Replaying " + String.join(", ", reopened) + ".");
         }
         return "redirect:"

@@ -24,8 +24,8 @@ import org.springframework.core.env.Environment;
  * @param headers more request headers, from {@code headers: "X-Source=callhook,X-Api-Version=2"}
  * @param secretHeaders the values of {@code headers} that come from a placeholder ({@code X-Api-Key={{env:CRM_KEY}}}):
  *     secrets, masked like the url and the token
- * @param interval and {@code burst}: at most one send per interval, bursts of up to {@code burst}; null:
- *     unpaced
+ * @param perSecond at most this many sends a second to its address, shared with every destination posting
+ *     there; 0: unpaced
  */
 public record Destination(
         String name,
@@ -40,11 +40,11 @@ public record Destination(
         Map<String, String> headers,
         List<String> secretHeaders,
         List<String> requires,
-        Duration interval,
-        int burst,
-        Duration timeout) {
+        int perSecond) {
 
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+    /** A setting named in a placeholder: {@code {{callhook.slack.webhook-url:}}}, {@code {{env:CRM_URL:}}}. */
+    private static final Pattern SETTING = Pattern.compile("\\{\\{(?:env:)?([^:}]+)(?::[^}]*)?}}");
 
     /** The endpoint a destination that names none posts to, at the address in its {@code url}. */
     static final String DEFAULT_URI = "http:destination";
@@ -65,33 +65,35 @@ public record Destination(
 
     /**
      * Reads a destination from its template parameters, placeholders already resolved by {@code resolve}.
-     * {@code slackInterval} and {@code slackBurst} pace a Slack destination that sets no pace of its own.
+     * {@code slackInterval} paces a Slack destination that sets no pace of its own. A destination that names no
+     * {@code requires} requires the settings its {@code url} and {@code token} name.
      */
     public static Destination of(
-            String routeId,
-            Map<String, Object> parameters,
-            UnaryOperator<String> resolve,
-            Duration slackInterval,
-            int slackBurst) {
+            String routeId, Map<String, Object> parameters, UnaryOperator<String> resolve, Duration slackInterval) {
         String name = text(parameters, "channel", resolve);
         if (name.isEmpty()) {
             throw new IllegalArgumentException("destination " + routeId + " has no channel name");
         }
         Format format = format(text(parameters, "format", resolve), name);
         String pace = text(parameters, "pace", resolve);
-        Duration interval = null;
-        int burst = Math.max(1, integer(parameters, "burst", resolve, 1, name));
+        int perSecond = 0;
         if (!pace.isEmpty()) {
-            interval = pace(pace, name);
+            perSecond = pace(pace, name);
         } else if (format == Format.SLACK) {
-            // an incoming webhook takes about one message a second, with short bursts
-            interval = slackInterval;
-            burst = Math.max(burst, slackBurst);
+            // an incoming webhook takes about one message a second
+            perSecond = (int) Math.max(1, 1000 / Math.max(1, slackInterval.toMillis()));
         }
         String uri = text(parameters, "uri", resolve);
-        String timeout = text(parameters, "timeout", resolve);
         List<String> secretHeaders = new java.util.ArrayList<>();
         Map<String, String> headers = headers(raw(parameters, "headers"), resolve, name, secretHeaders);
+        List<String> requires = Arrays.stream(
+                        text(parameters, "requires", resolve).split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
+        if (requires.isEmpty()) {
+            requires = named(raw(parameters, "url") + raw(parameters, "token"));
+        }
         return new Destination(
                 name,
                 routeId,
@@ -104,13 +106,18 @@ public record Destination(
                 text(parameters, "contentType", resolve),
                 headers,
                 List.copyOf(secretHeaders),
-                Arrays.stream(text(parameters, "requires", resolve).split(","))
-                        .map(String::trim)
-                        .filter(s -> !s.isEmpty())
-                        .toList(),
-                interval,
-                burst,
-                timeout.isEmpty() ? null : DurationStyle.detectAndParse(timeout));
+                requires,
+                perSecond);
+    }
+
+    /** The settings the placeholders of this text name, in order. */
+    static List<String> named(String text) {
+        List<String> settings = new java.util.ArrayList<>();
+        java.util.regex.Matcher matcher = SETTING.matcher(text);
+        while (matcher.find()) {
+            settings.add(matcher.group(1).trim());
+        }
+        return List.copyOf(settings);
     }
 
     /** The same destination with its message made from {@code name} (a template expression already resolved). */
@@ -128,9 +135,12 @@ public record Destination(
                 headers,
                 secretHeaders,
                 requires,
-                interval,
-                burst,
-                timeout);
+                perSecond);
+    }
+
+    /** Where its sends go: its url, or its endpoint. Destinations on one address share a pace and its pauses. */
+    public String address() {
+        return url.isEmpty() ? uri : url;
     }
 
     /**
@@ -170,17 +180,6 @@ public record Destination(
         return " (" + setting.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_') + ")";
     }
 
-    /** The endpoint sends go to: the declared URI, with the timeout as the HTTP component's options. */
-    public String endpointUri() {
-        boolean http = uri.startsWith("http:") || uri.startsWith("https:");
-        if (timeout == null || !http) {
-            return uri;
-        }
-        long millis = timeout.toMillis();
-        return uri + (uri.contains("?") ? "&" : "?") + "connectTimeout=" + millis + "&responseTimeout=" + millis
-                + "&soTimeout=" + millis;
-    }
-
     private static Format format(String value, String name) {
         if (value.isEmpty()) {
             return Format.JSON;
@@ -196,20 +195,33 @@ public record Destination(
         }
     }
 
-    /** {@code 1/1s}: one send a second; {@code 30/1m}: thirty a minute. */
-    private static Duration pace(String pace, String name) {
+    /**
+     * {@code 1/1s}: one send a second; {@code 120/1m}: two a second. Paced per second (Camel's throttle over
+     * one-second periods, shared by address): a pace slower than one a second is refused.
+     */
+    private static int pace(String pace, String name) {
         String[] parts = pace.split("/");
+        long sends;
+        Duration per;
         try {
-            long sends = Long.parseLong(parts[0].trim());
-            Duration per = DurationStyle.detectAndParse(parts[1].trim());
-            if (parts.length != 2 || sends < 1 || per.isNegative() || per.isZero()) {
+            if (parts.length != 2) {
                 throw new IllegalArgumentException();
             }
-            return per.dividedBy(sends);
+            sends = Long.parseLong(parts[0].trim());
+            per = DurationStyle.detectAndParse(parts[1].trim());
+            if (sends < 1 || per.isNegative() || per.isZero()) {
+                throw new IllegalArgumentException();
+            }
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                     "destination " + name + ": pace must read like 1/1s (sends per interval), not '" + pace + "'");
         }
+        double perSecond = sends * 1000.0 / per.toMillis();
+        if (perSecond < 1) {
+            throw new IllegalArgumentException("destination " + name + ": pace " + pace
+                    + " is slower than one send a second, which is the slowest callhook paces (1/1s)");
+        }
+        return (int) Math.floor(perSecond);
     }
 
     /**
@@ -237,20 +249,6 @@ public record Destination(
             headers.put(header, value);
         }
         return Map.copyOf(headers);
-    }
-
-    private static int integer(
-            Map<String, Object> parameters, String key, UnaryOperator<String> resolve, int otherwise, String name) {
-        String value = text(parameters, key, resolve);
-        if (value.isEmpty()) {
-            return otherwise;
-        }
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                    "destination " + name + ": " + key + " must be a number, not '" + value + "'");
-        }
     }
 
     private static String raw(Map<String, Object> parameters, String key) {

@@ -8,14 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import io.callhook.delivery.Channels;
+import io.callhook.delivery.DeliveriesEndpoint;
+import io.callhook.delivery.Secrets;
+import io.callhook.delivery.Senders;
+import io.callhook.mail.MailProperties;
 import io.callhook.slack.SlackProperties;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Endpoint;
-import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.Route;
-import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.RouteDefinition;
 import org.slf4j.Logger;
@@ -26,13 +25,12 @@ import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
- * The destinations the routes declare: every route made from the {@code channel} template
- * ({@code routes/channel.camel.yaml}) is one, named by its {@code channel} parameter. Read from the running
- * routes, so a destination added, changed or removed by a live edit is known at the next event. Also where
- * a claimed send is queued: the destination's outbox, the queue its route consumes.
+ * The destinations the routes declare: every route made from the {@code channel} template (in the jar,
+ * {@code camel/channel.camel.yaml}) is one, named by its {@code channel} parameter. Read from the running
+ * routes, so a destination added, changed or removed by a live edit is known at the next event.
  */
 @Component("destinations")
-public class Destinations implements Channels {
+public class Destinations implements Senders, Secrets {
 
     /** The route template a destination is made from. */
     public static final String TEMPLATE = "channel";
@@ -45,27 +43,24 @@ public class Destinations implements Channels {
     private final CamelContext camel;
     private final Environment environment;
     private final SlackProperties slack;
-    private final ProducerTemplate producer;
-    private volatile Known known = new Known(List.of(), Map.of(), Map.of(), Map.of());
+    private final MailProperties mail;
+    private volatile Known known = new Known(List.of(), Map.of(), Map.of());
 
-    public Destinations(CamelContext camel, Environment environment, SlackProperties slack, ProducerTemplate producer) {
+    public Destinations(CamelContext camel, Environment environment, SlackProperties slack, MailProperties mail) {
         this.camel = camel;
         this.environment = environment;
         this.slack = slack;
-        this.producer = producer;
+        this.mail = mail;
     }
 
     /**
-     * The destinations, as the routes running now declare them, the endpoint each one's outbox is and why
+     * The destinations, as the routes running now declare them, and why
      * each one is off. The settings do not change while the service runs: an off reason is looked up once
      * per edit of the routes, not per event (looking settings up in Spring's environment for each of an
      * event's channels took a tenth of the CPU at saturation, JFR).
      */
     private record Known(
-            List<Route> basis,
-            Map<String, Destination> byName,
-            Map<String, Endpoint> outboxes,
-            Map<String, Optional<String>> offReasons) {}
+            List<Route> basis, Map<String, Destination> byName, Map<String, Optional<String>> offReasons) {}
 
     /** The declared destinations' names, in the order the routes were added. */
     @Override
@@ -77,25 +72,24 @@ public class Destinations implements Channels {
         return Optional.ofNullable(known().byName().get(name));
     }
 
-    /** Why the named destination cannot send this event, or empty when it can. */
     @Override
+    public Optional<Sender> sender(String channel) {
+        Destination destination = known().byName().get(channel);
+        if (destination == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Sender(
+                offReason(channel).orElse(null),
+                destination.address(),
+                destination.perSecond(),
+                destination.format() == Destination.Format.PAYLOAD,
+                destination.format() == Destination.Format.EMAIL && mail.includeTranscript()));
+    }
+
+    /** Why the named destination cannot send this event, or empty when it can. */
     public Optional<String> offReason(String name) {
         Optional<String> reason = known().offReasons().get(name);
         return reason != null ? reason : Optional.of("no destination named '" + name + "' is declared in the routes");
-    }
-
-    /**
-     * Hands the send to the destination's outbox, waiting up to a second while it is full. Returns false when
-     * it could not (full, or no such destination): the caller gives the claim back.
-     */
-    @Override
-    public boolean queue(String name, Exchange send) {
-        Endpoint outbox = known().outboxes().get(name);
-        if (outbox == null) {
-            return false;
-        }
-        Exchange queued = producer.send(outbox, send);
-        return queued.getException() == null;
     }
 
     /** Says once, at start, which destinations are off and why: their deliveries are recorded SKIPPED. */
@@ -142,7 +136,6 @@ public class Destinations implements Channels {
         }
         Model model = camel.getCamelContextExtension().getContextPlugin(Model.class);
         Map<String, Destination> byName = new LinkedHashMap<>();
-        Map<String, Endpoint> outboxes = new LinkedHashMap<>();
         for (Route route : routes) {
             RouteDefinition definition = model.getRouteDefinition(route.getRouteId());
             // a route made from the channel template: the only template whose parameters name a channel
@@ -153,22 +146,19 @@ public class Destinations implements Channels {
                 continue;
             }
             try {
-                Destination destination = Destination.of(
-                        route.getRouteId(), parameters(definition), this::resolve, slack.minInterval(), slack.burst());
-                if (!(route.getEndpoint() instanceof SedaEndpoint outbox)) {
-                    throw new IllegalStateException("its route does not consume an outbox queue");
+                Destination destination =
+                        Destination.of(route.getRouteId(), parameters(definition), this::resolve, slack.minInterval());
+                if (!(route.getEndpoint() instanceof DeliveriesEndpoint)) {
+                    throw new IllegalStateException("its route does not take deliveries (deliveries:)");
                 }
                 byName.put(destination.name(), destination);
-                String key = outbox.getComponent().getQueueKey(outbox.getEndpointUri());
-                // a producer of the same queue that waits up to a second while it is full
-                outboxes.put(destination.name(), camel.getEndpoint(key + "?blockWhenFull=true&offerTimeout=1000"));
             } catch (RuntimeException e) {
                 log.error("Route {} is not a usable destination: {}", route.getRouteId(), e.getMessage());
             }
         }
         Map<String, Optional<String>> offReasons = new LinkedHashMap<>();
         byName.forEach((name, destination) -> offReasons.put(name, destination.offReason(environment)));
-        Known rebuilt = new Known(new ArrayList<>(routes), byName, outboxes, offReasons);
+        Known rebuilt = new Known(new ArrayList<>(routes), byName, offReasons);
         known = rebuilt;
         return rebuilt;
     }

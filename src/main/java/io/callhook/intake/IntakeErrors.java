@@ -66,7 +66,7 @@ public class IntakeErrors {
         exchange.getMessage().setBody(body(error, details));
     }
 
-    static String body(String error, List<String> details) {
+    public static String body(String error, List<String> details) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
         if (!details.isEmpty()) {

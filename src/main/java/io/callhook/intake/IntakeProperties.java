@@ -23,6 +23,8 @@ import org.springframework.util.unit.DataSize;
  * @param signature {@code standard-webhooks} (HMAC headers) or {@code shared-secret} (a static header)
  * @param secretHeader the header carrying a shared secret; {@code Authorization} expects {@code Bearer <secret>}
  * @param tolerance how far a Standard Webhooks timestamp may be from now, either way
+ * @param memory what the requests in flight may hold, all together (unset: a fifth of the heap); a request that
+ *     does not fit is answered 503 before its body is read
  */
 @ConfigurationProperties("callhook.webhook")
 public record IntakeProperties(
@@ -35,7 +37,8 @@ public record IntakeProperties(
         String secret,
         @DefaultValue("standard-webhooks") String signature,
         @DefaultValue("Authorization") String secretHeader,
-        @DefaultValue("5m") Duration tolerance) {
+        @DefaultValue("5m") Duration tolerance,
+        DataSize memory) {
 
     public static final String STANDARD_WEBHOOKS = "standard-webhooks";
     public static final String SHARED_SECRET = "shared-secret";
@@ -61,6 +64,18 @@ public record IntakeProperties(
             throw new IllegalArgumentException(
                     "CALLHOOK_WEBHOOK_SIGNATURE must be " + STANDARD_WEBHOOKS + " or " + SHARED_SECRET);
         }
+    }
+
+    /** The settings as they are when none is given (the checks read the platform's samples with them). */
+    public static IntakeProperties defaults() {
+        return new org.springframework.boot.context.properties.bind.Binder(
+                        new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(
+                                java.util.Map.of()))
+                .bindOrCreate("callhook.webhook", IntakeProperties.class);
+    }
+
+    long memoryBytes() {
+        return memory != null ? memory.toBytes() : Runtime.getRuntime().maxMemory() / 5;
     }
 
     int maxBodyBytes() {

@@ -6,25 +6,26 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.callhook.audit.AuditRow;
 import io.callhook.call.CallFacts;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
+import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 /**
- * Reads a webhook request into what the intake route needs: the delivery id, the event, the audit row's
- * bound parameters and the payload text. Anything that is not a well-formed delivery is refused here
- * with the 4xx the DESIGN's bad-input table gives.
+ * Reads a webhook request into what the intake route needs, parsing its body once: the envelope the routing
+ * table tests, the delivery id, the event, the audit row's bound parameters and the payload text. Anything
+ * that is not a well-formed delivery is refused here with the 4xx the DESIGN's bad-input table gives.
  */
 @Component("webhookReader")
 public class WebhookReader {
@@ -69,70 +70,102 @@ public class WebhookReader {
         }
     }
 
+    /** What intake read of one delivery: everything the routing table and the store need, parsed once. */
+    public record Event(
+            String deliveryId,
+            String event,
+            String callId,
+            String outcome,
+            Map<String, Object> envelope,
+            Map<String, Object> row) {}
+
     /**
-     * Parses and validates the body. Leaves on the exchange: properties {@code deliveryId} and
-     * {@code callId} (properties, so every log line of the event carries them), variables {@code event},
-     * {@code outcome}, {@code payload} (the body as text) and {@code auditRow} (the row's values by name).
+     * Reads and checks the body, once: leaves on the exchange the envelope as maps in the body (what the routing
+     * table tests, {@code ${body[data][callSuccessful]}}), variables {@code event} and {@code outcome}
+     * ({@code successful}, {@code unsuccessful}, {@code unknown} or {@code other}), property {@code deliveryId}
+     * and variable {@code auditRow} (the row's values by name, the payload as received among them). The event's
+     * delivery and call id go into the log lines of this request from here on (MDC).
      */
-    public void parse(Exchange exchange) {
-        byte[] body = exchange.getMessage().getBody(byte[].class);
+    public void read(Exchange exchange) {
+        Event event = event(
+                exchange.getMessage().getBody(byte[].class),
+                exchange.getMessage().getHeader(WebhookSignature.ID, String.class),
+                exchange);
+        MDC.put("deliveryId", event.deliveryId());
+        if (event.callId() != null) {
+            MDC.put("callId", event.callId());
+        }
+        exchange.setProperty("deliveryId", event.deliveryId());
+        exchange.setProperty("callId", event.callId());
+        exchange.setVariable("event", event.event());
+        exchange.setVariable("outcome", event.outcome());
+        exchange.setVariable("auditRow", event.row());
+        exchange.getMessage().setBody(event.envelope());
+    }
+
+    /**
+     * The delivery in {@code body}, as intake reads it, or {@link WebhookRejected} with the 4xx the webhook
+     * answers. Preview reads a payload file with the same checks. {@code onError} (may be null) gets the
+     * delivery id as soon as it is known, for the log line of a refusal.
+     */
+    public Event event(byte[] body, String webhookId, Exchange onError) {
         if (body == null || body.length == 0) {
             throw new WebhookRejected(400, "request body is empty");
         }
-        JsonNode root;
+        Object parsed;
         try {
-            root = json.readTree(body);
+            parsed = json.readValue(body, Object.class);
         } catch (JsonProcessingException e) {
             throw new WebhookRejected(400, "malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new WebhookRejected(400, "unreadable body");
         }
-        if (root == null || !root.isObject()) {
+        if (!(parsed instanceof Map<?, ?>)) {
             throw new WebhookRejected(
                     422, "payload must be a JSON object", List.of("expected an object with id, event and data"));
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> root = (Map<String, Object>) parsed;
 
         List<String> problems = new ArrayList<>();
         String payloadId = requiredText(root, "id", MAX_ID_LENGTH, problems);
         // Standard Webhooks keeps webhook-id across retries: when the sender gives one, it is the key
-        String deliveryId =
-                deliveryKey(exchange.getMessage().getHeader(WebhookSignature.ID, String.class), payloadId, problems);
+        String deliveryId = deliveryKey(webhookId, payloadId, problems);
         String event = requiredText(root, "event", MAX_EVENT_LENGTH, problems);
         OffsetDateTime occurredAt = null;
-        JsonNode timestamp = root.get("timestamp");
-        if (timestamp != null && !timestamp.isNull()) {
-            occurredAt = timestamp.isTextual() ? AuditRow.parseTimestamp(timestamp.textValue()) : null;
+        Object timestamp = root.get("timestamp");
+        if (timestamp != null) {
+            occurredAt = timestamp instanceof String text ? AuditRow.parseTimestamp(text) : null;
             if (occurredAt == null) {
                 problems.add("timestamp must be an ISO 8601 time with offset");
             }
         }
-        JsonNode data = root.get("data");
-        if (data == null || data.isNull()) {
+        Object data = root.get("data");
+        if (data == null) {
             problems.add("data is required");
-        } else if (!data.isObject()) {
+        } else if (!(data instanceof Map<?, ?>)) {
             problems.add("data must be an object");
         }
         if (!problems.isEmpty()) {
             throw new WebhookRejected(422, "invalid webhook payload", problems);
         }
 
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fields = (Map<String, Object>) data;
         // Valid UTF-8 was proven by the parser, so this text is the body exactly as received
         String payload = new String(body, StandardCharsets.UTF_8);
-        AuditRow row = AuditRow.of(deliveryId, event, occurredAt, data, payload);
+        AuditRow row = AuditRow.of(deliveryId, event, occurredAt, fields, payload);
         if (!row.problems().isEmpty()) {
-            exchange.setProperty("deliveryId", deliveryId);
+            if (onError != null) {
+                onError.setProperty("deliveryId", deliveryId);
+            }
             throw new WebhookRejected(422, "invalid webhook payload", row.problems());
         }
-        exchange.setProperty("deliveryId", deliveryId);
-        exchange.setVariable("event", event);
-        exchange.setProperty("callId", row.callId());
-        exchange.setVariable(
-                "outcome",
-                AuditRow.CALL_ENDED.equals(event)
-                        ? CallFacts.outcome(row.parameters().get("callSuccessful"))
-                        : "other");
-        exchange.setVariable("payload", payload);
-        exchange.setVariable("auditRow", row.parameters());
+        row.parameters().put("payloadBytes", body.length);
+        String outcome = AuditRow.CALL_ENDED.equals(event)
+                ? CallFacts.outcome(row.parameters().get("callSuccessful"))
+                : "other";
+        return new Event(deliveryId, event, row.callId(), outcome, root, row.parameters());
     }
 
     private static String deliveryKey(String webhookId, String payloadId, List<String> problems) {
@@ -147,17 +180,16 @@ public class WebhookReader {
         return webhookId.trim();
     }
 
-    private static String requiredText(JsonNode root, String field, int maxLength, List<String> problems) {
-        JsonNode node = root.get(field);
-        if (node == null || node.isNull()) {
+    private static String requiredText(Map<String, Object> root, String field, int maxLength, List<String> problems) {
+        Object node = root.get(field);
+        if (node == null) {
             problems.add(field + " is required");
             return null;
         }
-        if (!node.isTextual() || node.textValue().isBlank()) {
+        if (!(node instanceof String value) || value.isBlank()) {
             problems.add(field + " must be a non-empty string");
             return null;
         }
-        String value = node.textValue();
         // the delivery id goes into every log line of the event: one bounded line of printable text
         if (!AuditRow.isPrintableLine(value, maxLength)) {
             problems.add(field + " must be at most " + maxLength + " characters, without control characters");

@@ -1,5 +1,6 @@
 package io.callhook.intake;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -93,7 +94,13 @@ public class WebhookServer extends VertxPlatformHttpServer {
                 getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(getConfigurationPort()));
         // ahead of every route's own handlers, so the 404s and 413s carry them too
         routes.route().order(-2).handler(WebhookServer::securityHeaders);
-        routes.route("/webhook").order(-1).handler(timer);
+        routes.route("/webhook")
+                .order(-1)
+                .handler(timer)
+                .handler(new BodyBudget(
+                        properties.memoryBytes(),
+                        properties.maxBodyBytes(),
+                        new LogBudget(log, "deliveries answered 503 for want of memory", 5, Duration.ofMinutes(1))));
     }
 
     @Override

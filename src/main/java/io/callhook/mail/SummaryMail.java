@@ -5,7 +5,6 @@ import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 
 import io.callhook.call.CallFacts;
-import org.apache.camel.Body;
 import org.apache.camel.Variable;
 import org.springframework.stereotype.Component;
 import org.springframework.web.util.HtmlUtils;
@@ -30,13 +29,13 @@ public class SummaryMail {
     }
 
     /** Data for the plain-text templates (subject and text part): the values as sent. */
-    public Map<String, String> text(@Body Map<String, Object> envelope) {
-        return model(envelope, false);
+    public Map<String, String> text(CallFacts call) {
+        return model(call, false);
     }
 
     /** Data for the HTML template: the same values, HTML-escaped. */
-    public Map<String, String> html(@Body Map<String, Object> envelope) {
-        return model(envelope, true);
+    public Map<String, String> html(CallFacts call) {
+        return model(call, true);
     }
 
     /** The rendered subject made safe for a header: one line of printable text, bounded. */
@@ -46,8 +45,7 @@ public class SummaryMail {
         return line.length() <= MAX_SUBJECT_LENGTH ? line : line.substring(0, MAX_SUBJECT_LENGTH - 1) + "…";
     }
 
-    private Map<String, String> model(Map<String, Object> envelope, boolean html) {
-        CallFacts call = CallFacts.of(envelope);
+    private Map<String, String> model(CallFacts call, boolean html) {
         Map<String, String> model = call.fields();
         if (properties.includeTranscript() && call.transcript() != null) {
             model.put("transcript", call.transcript());

@@ -1,9 +1,10 @@
 package io.callhook.metrics;
 
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Variable;
 import org.springframework.stereotype.Component;
@@ -24,37 +25,38 @@ public class CallhookMetrics {
     static final Set<String> OUTCOMES = Set.of("successful", "unsuccessful", "unknown", "other");
 
     private final MeterRegistry registry;
-    private final DistributionSummary dispatchBatches;
+    // built once per label set: these run for every event and every send
+    private final Map<String, Counter> events = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deliveries = new ConcurrentHashMap<>();
 
     public CallhookMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.dispatchBatches = DistributionSummary.builder("callhook.dispatch.batch")
-                .description("Events' dispatch records per group commit")
-                .register(registry);
-    }
-
-    /** One transaction wrote the first dispatch records of {@code events} events. */
-    public void dispatchBatch(int events) {
-        dispatchBatches.record(events);
     }
 
     /** An accepted (stored, not duplicate) delivery; {@code outcome} is the call's, or "other". */
     public void eventReceived(@Variable("event") String event, @Variable("outcome") String outcome) {
-        Counter.builder("callhook.events.received")
-                .description("Deliveries accepted and stored, by event and call outcome")
-                .tag("event", EVENTS.contains(event) ? event : "other")
-                .tag("outcome", OUTCOMES.contains(outcome) ? outcome : "other")
-                .register(registry)
+        String name = EVENTS.contains(event) ? event : "other";
+        String result = OUTCOMES.contains(outcome) ? outcome : "other";
+        events.computeIfAbsent(
+                        name + "|" + result,
+                        key -> Counter.builder("callhook.events.received")
+                                .description("Deliveries accepted and stored, by event and call outcome")
+                                .tag("event", name)
+                                .tag("outcome", result)
+                                .register(registry))
                 .increment();
     }
 
     /** A channel's delivery reached {@code status} (SENT, FAILED or SKIPPED). */
     public void delivery(String channel, String status) {
-        Counter.builder("callhook.deliveries")
-                .description("Channel deliveries by final state")
-                .tag("channel", channel)
-                .tag("status", status)
-                .register(registry)
+        deliveries
+                .computeIfAbsent(
+                        channel + "|" + status,
+                        key -> Counter.builder("callhook.deliveries")
+                                .description("Channel deliveries by final state")
+                                .tag("channel", channel)
+                                .tag("status", status)
+                                .register(registry))
                 .increment();
     }
 }

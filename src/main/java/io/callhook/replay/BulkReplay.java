@@ -1,19 +1,14 @@
 package io.callhook.replay;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import jakarta.annotation.PreDestroy;
 
 import io.callhook.db.DatabaseClock;
-import io.callhook.delivery.DeliveryRecovery;
+import io.callhook.delivery.DeliveriesComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -24,9 +19,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * "Send all the Slack failures of the last six hours again": the FAILED deliveries a filter matches become
- * PENDING in one transaction, recorded as one replay, and their events are handed to dispatch as fast as the
- * dispatch queue takes them. What is not handed over (the instance stops, the queue stays full) is PENDING
- * and unclaimed, so recovery sends it after its grace period: a replay, once answered, is never lost.
+ * PENDING, due now, in one transaction, recorded as one replay; their destinations take them from the database
+ * as they take any delivery (at once here, at their next poll elsewhere). A replay, once answered, is never
+ * lost: what it reopened is in the queue.
  *
  * <p>Progress is read from the deliveries' current states, so any instance answers for any replay.
  */
@@ -36,20 +31,12 @@ public class BulkReplay {
     /** The most deliveries one replay reopens by default: a larger filter is refused (narrow it, or replay in parts). */
     public static final int MAX_DELIVERIES = 50_000;
 
-    /** How long the hand-over waits for room in a full dispatch queue before leaving the rest to recovery. */
-    static final Duration ROOM_WAIT = Duration.ofSeconds(30);
-
     private static final Logger log = LoggerFactory.getLogger(BulkReplay.class);
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
-    private final DeliveryRecovery recovery;
+    private final DeliveriesComponent queues;
     private final DatabaseClock clock;
-    private final ExecutorService handOver = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "callhook-bulk-replay");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private final int maxDeliveries;
 
@@ -57,13 +44,13 @@ public class BulkReplay {
     public BulkReplay(
             JdbcTemplate jdbc,
             TransactionTemplate transaction,
-            DeliveryRecovery recovery,
+            DeliveriesComponent queues,
             DatabaseClock clock,
             @Value("${callhook.replay.max-deliveries:" + MAX_DELIVERIES + "}") int maxDeliveries) {
         this.maxDeliveries = maxDeliveries;
         this.jdbc = jdbc;
         this.transaction = transaction;
-        this.recovery = recovery;
+        this.queues = queues;
         this.clock = clock;
     }
 
@@ -77,7 +64,7 @@ public class BulkReplay {
     }
 
     /**
-     * Reopens what the filter matches and starts handing its events to dispatch. Empty when it matches
+     * Reopens what the filter matches, due now; their destinations take them. Empty when it matches
      * nothing; {@link TooMany} when it matches more than the most one replay reopens. What is reopened is
      * bounded in the same statement that takes it (what fails between a count and the replay is not taken
      * beyond the bound), and nothing is reopened when the bound is passed.
@@ -85,7 +72,7 @@ public class BulkReplay {
     public Optional<Progress> start(ReplayFilter filter) {
         String id = UUID.randomUUID().toString();
         Where where = filter.where();
-        List<String> events = transaction.execute(status -> {
+        List<String> channels = transaction.execute(status -> {
             OffsetDateTime now = clock.now();
             jdbc.update(
                     "INSERT INTO replay_run (replay_id, created_at, filter, total) VALUES (?, ?, ?, 0)",
@@ -108,10 +95,10 @@ public class BulkReplay {
             }
             // only what is still FAILED: a concurrent replay or a single one may have reopened some already
             int reopened = jdbc.update("""
-                    UPDATE call_delivery SET status = 'PENDING', lease_owner = NULL, lease_token = NULL,
+                    UPDATE call_delivery SET status = 'PENDING', due_at = ?, lease_owner = NULL, lease_token = NULL,
                     lease_until = NULL, updated_at = ? WHERE status = 'FAILED' AND EXISTS (SELECT 1 FROM replay_item r
                     WHERE r.replay_id = ? AND r.delivery_id = call_delivery.delivery_id
-                    AND r.channel = call_delivery.channel)""", now, id);
+                    AND r.channel = call_delivery.channel)""", now, now, id);
             // the replay covers what it reopened and what a concurrent replay reopened of its match meanwhile
             jdbc.update(
                     "UPDATE replay_run SET total = (SELECT COUNT(*) FROM replay_item WHERE replay_id = ?)"
@@ -119,14 +106,13 @@ public class BulkReplay {
                     id,
                     id);
             log.info("Bulk replay {}: {} FAILED delivery(ies) reopened", id, reopened);
-            return jdbc.queryForList(
-                    "SELECT DISTINCT delivery_id FROM replay_item WHERE replay_id = ?", String.class, id);
+            return jdbc.queryForList("SELECT DISTINCT channel FROM replay_item WHERE replay_id = ?", String.class, id);
         });
 
-        if (events == null) {
+        if (channels == null) {
             return Optional.empty();
         }
-        handOver.execute(() -> handOver(id, events));
+        queues.pending(new java.util.LinkedHashSet<>(channels));
         return progress(id);
     }
 
@@ -163,49 +149,6 @@ public class BulkReplay {
                 sent,
                 failed,
                 skipped));
-    }
-
-    private void handOver(String id, List<String> events) {
-        int handed = 0;
-        try {
-            for (String event : events) {
-                if (!awaitRoom()) {
-                    log.warn(
-                            "Bulk replay {}: the dispatch queue stayed full; {} event(s) left to recovery",
-                            id,
-                            events.size() - handed);
-                    return;
-                }
-                recovery.redispatch(event);
-                handed++;
-            }
-            log.info("Bulk replay {}: {} event(s) handed to dispatch", id, handed);
-        } catch (RuntimeException e) {
-            // PENDING and unclaimed: recovery sends them after its grace period
-            log.warn("Bulk replay {}: {} event(s) left to recovery: {}", id, events.size() - handed, e.toString());
-        }
-    }
-
-    private boolean awaitRoom() {
-        long deadline = System.nanoTime() + ROOM_WAIT.toNanos();
-        while (!recovery.hasRoomToDispatch()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
-    }
-
-    @PreDestroy
-    void stop() throws InterruptedException {
-        handOver.shutdownNow();
-        handOver.awaitTermination(5, TimeUnit.SECONDS);
     }
 
     private static String instant(Object value) {

@@ -19,7 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Deletes the events older than {@code CALLHOOK_RETENTION_MAX_AGE}, with their deliveries, oldest first,
  * a small batch per transaction, for at most {@link #BUDGET} a run (the next run goes on). An event that
- * still owes something is kept whatever its age: one not yet dispatched, or with a PENDING delivery.
+ * still owes something is kept whatever its age: one not yet routed, or with a PENDING delivery.
  * Several instances may run it at once: they delete the same rows or none.
  */
 @Component("retention")
@@ -33,7 +33,7 @@ public class Retention {
     private static final String OLDEST_DONE = """
             SELECT a.delivery_id FROM call_audit a
             WHERE a.received_at < ?
-              AND NOT EXISTS (SELECT 1 FROM dispatch_outbox o WHERE o.delivery_id = a.delivery_id)
+              AND NOT EXISTS (SELECT 1 FROM unrouted_event u WHERE u.delivery_id = a.delivery_id)
               AND NOT EXISTS (SELECT 1 FROM call_delivery d WHERE d.delivery_id = a.delivery_id AND d.status = 'PENDING')
             ORDER BY a.received_at
             LIMIT ?""";
@@ -107,7 +107,7 @@ public class Retention {
                 }
             }
             owed.addAll(jdbc.queryForList(
-                    "SELECT delivery_id FROM dispatch_outbox WHERE delivery_id IN (" + in + ")",
+                    "SELECT delivery_id FROM unrouted_event WHERE delivery_id IN (" + in + ")",
                     String.class,
                     parameters));
             List<String> ids =

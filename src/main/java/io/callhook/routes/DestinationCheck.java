@@ -11,10 +11,9 @@ import java.util.Map;
 import java.util.Set;
 
 import io.callhook.alert.Alert;
-import io.callhook.call.CallFacts;
 import io.callhook.destination.Destination;
 import io.callhook.destination.Destinations;
-import io.callhook.destination.Sends;
+import io.callhook.destination.Messages;
 import io.callhook.routes.RoutesValidator.Problem;
 import io.callhook.slack.SlackProperties;
 import org.apache.camel.CamelContext;
@@ -46,13 +45,13 @@ class DestinationCheck {
     static final String ALERT_TEMPLATE = "alert";
 
     private final CamelContext camel;
-    private final Sends sends;
+    private final Messages messages;
     private final SlackProperties slack;
     private final Environment environment;
 
-    DestinationCheck(CamelContext camel, Sends sends, SlackProperties slack, Environment environment) {
+    DestinationCheck(CamelContext camel, Messages messages, SlackProperties slack, Environment environment) {
         this.camel = camel;
-        this.sends = sends;
+        this.messages = messages;
         this.slack = slack;
         this.environment = environment;
     }
@@ -78,8 +77,9 @@ class DestinationCheck {
         // a file that did not parse declares nothing: its destinations would be reported missing everywhere
         boolean allParsed = problems.isEmpty();
         templated.forEach((file, list) -> {
-            for (TemplatedRouteDefinition use : list) {
-                int line = lineOf(contents.get(file), use);
+            for (int index = 0; index < list.size(); index++) {
+                TemplatedRouteDefinition use = list.get(index);
+                int line = lineOf(contents.get(file), index);
                 RouteTemplateDefinition template = byId.get(use.getRouteTemplateRef());
                 if (template == null) {
                     problems.add(new Problem(
@@ -104,18 +104,17 @@ class DestinationCheck {
                         .filter(p -> "channel".equals(p.getName()))
                         .map(TemplatedRouteParameterDefinition::getValue)
                         .findFirst()
-                        .orElse(use.getRouteId()));
+                        .orElse(RoutesValidator.routeId(use, byId)));
                 if (!fits) {
                     continue;
                 }
                 Destination destination;
                 try {
                     destination = Destination.of(
-                            use.getRouteId(),
+                            RoutesValidator.routeId(use, byId),
                             parameters(template, use),
                             this::resolve,
-                            slack.minInterval(),
-                            slack.burst());
+                            slack.minInterval());
                 } catch (RuntimeException e) {
                     problems.add(new Problem(file, line, RoutesValidator.describe(e)));
                     continue;
@@ -128,7 +127,7 @@ class DestinationCheck {
                 off.ifPresent(notes::add);
                 // an endpoint that is off may lack what it needs to be created (summary-mail without a host)
                 if (!destination.uri().equals("http:destination")) {
-                    endpoints.check(file, line, destination.endpointUri(), off.isEmpty(), problems);
+                    endpoints.check(file, line, destination.uri(), off.isEmpty(), problems);
                 }
                 renders(dir, file, line, destination, rendered, problems);
             }
@@ -193,7 +192,8 @@ class DestinationCheck {
             Map<String, Object> envelope = TemplateCheck.sample(sample);
             Exchange exchange = exchange(envelope, sample);
             try {
-                sends.message(destination, location, envelope, TemplateCheck.json(envelope), exchange);
+                messages.message(
+                        destination, location, TemplateCheck.facts(sample), TemplateCheck.json(envelope), exchange);
                 if (!destination.template().isEmpty()) {
                     rendered.add(camel.resolveLanguage("simple")
                             .createExpression(destination.template())
@@ -216,8 +216,7 @@ class DestinationCheck {
         exchange.getMessage().setBody(envelope);
         exchange.setProperty("deliveryId", String.valueOf(envelope.get("id")));
         exchange.setVariable("event", envelope.get("event"));
-        exchange.setVariable(
-                "outcome", CallFacts.outcome(CallFacts.data(envelope).get("callSuccessful")));
+        exchange.setVariable("outcome", TemplateCheck.facts(sample).outcome());
         exchange.setVariable("payload", TemplateCheck.json(envelope));
         return exchange;
     }
@@ -262,15 +261,15 @@ class DestinationCheck {
         return value.contains("{{") ? camel.getCamelContextExtension().resolvePropertyPlaceholders(value, true) : value;
     }
 
-    /** The templated route's line: that of its routeId, or of its first parameter value. */
-    static int lineOf(String content, TemplatedRouteDefinition use) {
+    /** The line of the file's {@code index}-th templated route (0: the first), where it starts. */
+    static int lineOf(String content, int index) {
         if (content == null) {
             return 0;
         }
         String[] lines = content.split("\n", -1);
-        String needle = use.getRouteId() != null ? "routeId: " + use.getRouteId() : null;
+        int seen = 0;
         for (int i = 0; i < lines.length; i++) {
-            if (needle != null && lines[i].trim().equals(needle)) {
+            if (lines[i].trim().startsWith("- templatedRoute:") && seen++ == index) {
                 return i + 1;
             }
         }

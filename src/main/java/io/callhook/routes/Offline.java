@@ -31,7 +31,7 @@ final class Offline {
                         "camel.main.routes-collector-enabled",
                         "false",
                         RoutesLocation.INCLUDE_PATTERN,
-                        base + "/*.camel.yaml",
+                        RoutesLocation.ENGINE + "," + base + "/*.camel.yaml",
                         RoutesLocation.TEMPLATES,
                         base + "/templates",
                         RoutesLocation.LOCATION,

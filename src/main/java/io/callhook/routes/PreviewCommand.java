@@ -13,15 +13,18 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.callhook.call.CallFacts;
 import io.callhook.delivery.DeliveryLedger;
 import io.callhook.destination.Destination;
-import io.callhook.destination.Sends;
-import io.callhook.destination.Sends.Message;
+import io.callhook.destination.Messages;
+import io.callhook.destination.Messages.Message;
+import io.callhook.intake.IntakeErrors;
+import io.callhook.intake.WebhookReader;
+import io.callhook.intake.WebhookRejected;
 import io.callhook.routes.RoutesValidator.Report;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.OtherwiseDefinition;
@@ -37,11 +40,12 @@ import org.springframework.core.env.Environment;
 
 /**
  * {@code java -jar callhook.jar preview [routes-dir] <payload.json>}: what the routes would do with one
- * event, before an edit is saved. Runs the folder's routing table on the payload (its own steps, nothing
- * sent: an endpoint it calls is only named), then says which destinations would send or be skipped and
- * why, and prints each chosen destination's message as it would be sent, secrets masked. Nothing is sent,
- * stored or listened on ({@link Offline}). Exits 0 when it could say, 1 when the folder or the payload is
- * broken, 2 when the preview itself could not run.
+ * event, before an edit is saved. Reads the payload as intake reads a webhook (what the webhook refuses, it
+ * refuses, with the same answer), runs the folder's routing table on it (its own steps, nothing sent: an
+ * endpoint it calls is only named), then says which destinations would send or be skipped and why, and
+ * prints each chosen destination's message as it would be sent, secrets masked. Nothing is sent, stored or
+ * listened on ({@link Offline}). Exits 0 when it could say, 1 when the folder or the payload is broken (or
+ * refused), 2 when the preview itself could not run.
  */
 public final class PreviewCommand {
 
@@ -60,23 +64,16 @@ public final class PreviewCommand {
                 .toAbsolutePath()
                 .normalize();
         Path file = Path.of(args.get(args.size() - 1));
-        String payload;
-        Map<String, Object> envelope;
+        byte[] payload;
         try {
-            payload = Files.readString(file);
-            JsonNode root = JSON.readTree(payload);
-            if (root == null || !root.isObject()) {
-                out.println(file + ": not a JSON object: a webhook's body is one");
-                return 1;
-            }
-            envelope = JSON.convertValue(root, Map.class);
+            payload = Files.readAllBytes(file);
         } catch (IOException e) {
-            out.println(file + ": cannot be read as JSON: " + RoutesValidator.describe(e));
+            out.println(file + ": cannot be read: " + RoutesValidator.describe(e));
             return 1;
         }
         try (ConfigurableApplicationContext context = Offline.start(dir)) {
             try {
-                return preview(context, dir, payload, envelope, out);
+                return preview(context, dir, file, payload, out);
             } finally {
                 // stopped while the quiet logging of Offline still holds (closing the context resets logging)
                 context.getBean(CamelContext.class).stop();
@@ -88,12 +85,17 @@ public final class PreviewCommand {
     }
 
     private static int preview(
-            ConfigurableApplicationContext context,
-            Path dir,
-            String payload,
-            Map<String, Object> envelope,
-            PrintStream out)
+            ConfigurableApplicationContext context, Path dir, Path file, byte[] body, PrintStream out)
             throws Exception {
+        WebhookReader.Event event;
+        try {
+            event = context.getBean(WebhookReader.class).event(body, null, null);
+        } catch (WebhookRejected refused) {
+            out.println(file + ": the webhook would refuse it with " + refused.status() + " "
+                    + IntakeErrors.body(refused.getMessage(), refused.details()));
+            return 1;
+        }
+        String payload = (String) event.row().get("payload");
         Report report = context.getBean(RoutesValidator.class).validate(dir);
         if (!report.ok()) {
             report.problems().forEach(out::println);
@@ -106,11 +108,11 @@ public final class PreviewCommand {
         Environment environment = context.getBean(Environment.class);
         Optional<Map.Entry<Path, RouteDefinition>> found = routingTable(report, camel);
         if (found.isEmpty()) {
-            out.println("No route of " + dir + " consumes the dispatch queue (callhook.dispatch.uri)");
+            out.println("No route of " + dir + " consumes " + RoutesValidator.ROUTING_TABLE + ": the routing table");
             return 1;
         }
         List<String> calls = new ArrayList<>();
-        Exchange routed = route(camel, found.get().getKey(), found.get().getValue(), payload, envelope, calls);
+        Exchange routed = route(camel, found.get().getKey(), found.get().getValue(), event, calls);
         if (routed.getException() != null) {
             out.println("The routing table failed on this payload: " + RoutesValidator.describe(routed.getException()));
             return 1;
@@ -118,10 +120,7 @@ public final class PreviewCommand {
 
         out.printf(
                 "Event %s, delivery %s, call %s, outcome %s%n",
-                routed.getVariable("event"),
-                routed.getProperty("deliveryId"),
-                routed.getProperty("callId"),
-                routed.getVariable("outcome"));
+                event.event(), event.deliveryId(), event.callId(), event.outcome());
         out.println("Branch: "
                 + Optional.ofNullable(routed.getVariable(BRANCH)).orElse("none (no branch of the table matched)"));
         String channels = routed.getVariable("channels", String.class);
@@ -145,7 +144,8 @@ public final class PreviewCommand {
             }
         }
 
-        Sends sends = context.getBean(Sends.class);
+        Messages messages = context.getBean(Messages.class);
+        CallFacts facts = CallFacts.of(event.row());
         String location = "file:" + dir.resolve("templates");
         for (String name : decided.keySet()) {
             Destination destination = declared.get(name);
@@ -155,7 +155,7 @@ public final class PreviewCommand {
                             .isPresent()) {
                 continue;
             }
-            Message message = sends.message(destination, location, envelope, payload, routed);
+            Message message = messages.message(destination, location, facts, payload, routed);
             out.println();
             out.println("── " + name + (decided.get(name).isPresent() ? " (off: shown as it would be sent)" : ""));
             print(destination, message, environment, out);
@@ -163,13 +163,12 @@ public final class PreviewCommand {
         return 0;
     }
 
-    /** The route that consumes the dispatch queue, and its file. */
+    /** The routing table's route, and its file. */
     private static Optional<Map.Entry<Path, RouteDefinition>> routingTable(Report report, CamelContext camel) {
-        String dispatch = camel.resolvePropertyPlaceholders("{{callhook.dispatch.uri}}");
         for (Map.Entry<Path, List<RouteDefinition>> file : report.routes().entrySet()) {
             for (RouteDefinition route : file.getValue()) {
                 if (route.getInput() != null
-                        && dispatch.equals(camel.resolvePropertyPlaceholders(
+                        && RoutesValidator.ROUTING_TABLE.equals(camel.resolvePropertyPlaceholders(
                                 route.getInput().getUri()))) {
                     return Optional.of(Map.entry(file.getKey(), route));
                 }
@@ -179,22 +178,16 @@ public final class PreviewCommand {
     }
 
     /**
-     * Runs the routing table's own steps on the payload, as dispatch would, up to its decision: fed
-     * directly, its deliveries steps (which record and queue) left out, each branch marked so that the
-     * matched one is known, every endpoint it would call intercepted and named instead.
+     * Runs the routing table's own steps on the event, as intake would: fed the event as intake reads it, each
+     * branch marked so that the matched one is known, every endpoint it would call intercepted and named
+     * instead.
      */
     private static Exchange route(
-            CamelContext camel,
-            Path file,
-            RouteDefinition table,
-            String payload,
-            Map<String, Object> envelope,
-            List<String> calls)
+            CamelContext camel, Path file, RouteDefinition table, WebhookReader.Event event, List<String> calls)
             throws Exception {
         table.setId("callhook-preview");
         table.getInput().setUri(ENTRY);
         table.setRouteConfigurationId(null);
-        table.getOutputs().removeIf(step -> step instanceof BeanDefinition bean && "deliveries".equals(bean.getRef()));
         for (ChoiceDefinition choice :
                 ProcessorDefinitionHelper.filterTypeInOutputs(table.getOutputs(), ChoiceDefinition.class)) {
             choice.getWhenClauses().forEach(when -> mark(file, when.getId(), when.getLineNumber(), when.getOutputs()));
@@ -216,9 +209,10 @@ public final class PreviewCommand {
                         .process(exchange -> calls.add(URISupport.sanitizeUri(
                                 exchange.getProperty(Exchange.INTERCEPTED_ENDPOINT, String.class)))));
         Exchange exchange = new DefaultExchange(camel);
-        exchange.getMessage().setBody(payload);
-        Object id = envelope.get("id");
-        exchange.getMessage().setHeader("CallhookDeliveryId", id == null ? "preview" : id.toString());
+        exchange.getMessage().setBody(event.envelope());
+        exchange.setProperty("deliveryId", event.deliveryId());
+        exchange.setVariable("event", event.event());
+        exchange.setVariable("outcome", event.outcome());
         return camel.createProducerTemplate().send(ENTRY, exchange);
     }
 

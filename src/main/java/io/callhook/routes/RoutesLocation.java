@@ -12,9 +12,11 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Decides, before Camel starts, where routes and templates are read from: the operations folder
- * ({@code callhook.routes-dir}, default {@code ./routes}) when it exists, otherwise the copy packaged
- * in the jar, so {@code java -jar} works from any directory.
+ * Decides, before Camel starts, where routes and templates are read from: the engine's own routes always from
+ * the jar ({@code camel/*.camel.yaml}: intake, the channel template, error handling, the pace, the digest,
+ * retention…), and the operators' ones (the routing table, the destinations, the alerts, the templates) from the
+ * operations folder ({@code callhook.routes-dir}, default {@code ./routes}) when it exists, otherwise from the
+ * copy packaged in the jar, so {@code java -jar} works from any directory.
  */
 public class RoutesLocation implements EnvironmentPostProcessor {
 
@@ -22,6 +24,8 @@ public class RoutesLocation implements EnvironmentPostProcessor {
     static final String TEMPLATES = "callhook.templates";
     static final String LOCATION = "callhook.routes.location";
     static final String INCLUDE_PATTERN = "camel.main.routes-include-pattern";
+    /** The engine's routes, in the jar: loaded whatever the operations folder holds. */
+    public static final String ENGINE = "classpath:camel/*.camel.yaml";
 
     private final Log log;
 
@@ -40,12 +44,18 @@ public class RoutesLocation implements EnvironmentPostProcessor {
         Map<String, Object> location;
         if (Files.isDirectory(dir)) {
             String base = "file:" + dir.toString().replace('\\', '/');
-            location = Map.of(INCLUDE_PATTERN, base + "/*.camel.yaml", TEMPLATES, base + "/templates", LOCATION, base);
+            location = Map.of(
+                    INCLUDE_PATTERN,
+                    ENGINE + "," + base + "/*.camel.yaml",
+                    TEMPLATES,
+                    base + "/templates",
+                    LOCATION,
+                    base);
             log.info("Routes and templates are read from " + dir);
         } else {
             location = Map.of(
                     INCLUDE_PATTERN,
-                    "classpath:routes/*.camel.yaml",
+                    ENGINE + ",classpath:routes/*.camel.yaml",
                     TEMPLATES,
                     "classpath:routes/templates",
                     LOCATION,

@@ -5,26 +5,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.callhook.delivery.DeliveryLedger;
 import io.callhook.routes.RoutesValidator.Report;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
 import org.apache.camel.Route;
 import org.apache.camel.RouteConfigurationsBuilder;
 import org.apache.camel.RoutesBuilder;
-import org.apache.camel.component.seda.QueueReference;
-import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -47,8 +41,9 @@ import static io.callhook.routes.RoutesValidator.read;
  * files' routes (and their HTTP paths); if applying still fails, the previous files are put back.
  *
  * <p>Camel's own reload is not used: in 4.17 one failing file removes every route. Templates need no
- * reload: routes read them at each use. Sends waiting in a replaced route's queue are carried over to the
- * new route; a send the replaced route was in the middle of gives its claim back (see DeliveryLedger).
+ * reload: routes read them at each use. Only the operators' files are watched: the engine's routes are in the
+ * jar. A destination's deliveries wait in the database: its replaced route gives back what it had claimed and
+ * not sent, and the new route takes it.
  */
 @Component
 class RoutesReloader {
@@ -59,7 +54,6 @@ class RoutesReloader {
 
     private final CamelContext camel;
     private final RoutesValidator validator;
-    private final DeliveryLedger deliveries;
     private final Path dir;
     private final Duration interval;
     private ScheduledExecutorService poller;
@@ -79,12 +73,10 @@ class RoutesReloader {
     RoutesReloader(
             CamelContext camel,
             RoutesValidator validator,
-            DeliveryLedger deliveries,
             @Value("${callhook.routes.location:}") String location,
             @Value("${callhook.routes.reload-interval:2s}") Duration interval) {
         this.camel = camel;
         this.validator = validator;
-        this.deliveries = deliveries;
         // only a folder on disk can be edited; the copy inside the jar cannot
         this.dir = location.startsWith("file:") ? Path.of(location.substring("file:".length())) : null;
         this.interval = interval;
@@ -187,9 +179,7 @@ class RoutesReloader {
         }
         List<String> removed = new ArrayList<>(replaced);
         newIds.values().forEach(removed::removeAll);
-        Map<String, Queued> queued = new LinkedHashMap<>();
         try {
-            takeQueuedSends(replaced, queued);
             removeRoutes(replaced);
             Set<String> updated = load(resources(current, changed));
             applied = current;
@@ -208,8 +198,6 @@ class RoutesReloader {
                     RoutesValidator.describe(e));
             restore(changed, deleted, newIds);
             lastRejected = current;
-        } finally {
-            carryOver(queued);
         }
     }
 
@@ -230,79 +218,10 @@ class RoutesReloader {
     }
 
     /**
-     * A replaced queue consumer's queue and the sends taken out of it before the stop: they are handed to
-     * its successor.
-     */
-    private record Queued(SedaEndpoint endpoint, String key, BlockingQueue<Exchange> queue, List<Exchange> held) {}
-
-    /**
-     * Takes the waiting sends out of the replaced routes' queues into {@code queues}: a graceful stop of a
-     * queue consumer counts them as pending and would never end in time. Emptied, the stop waits for the
-     * sends in flight and for what dispatch queues meanwhile; past its bound it is forced, which is safe:
-     * a post already answered is recorded in its own step (see Sends).
-     */
-    private void takeQueuedSends(List<String> routeIds, Map<String, Queued> queues) {
-        for (String id : routeIds) {
-            Route route = camel.getRoute(id);
-            if (route != null && route.getEndpoint() instanceof SedaEndpoint seda) {
-                String key = seda.getComponent().getQueueKey(seda.getEndpointUri());
-                // two replaced routes may read one queue: one entry, its sends taken once
-                Queued queue =
-                        queues.computeIfAbsent(key, k -> new Queued(seda, k, seda.getQueue(), new ArrayList<>()));
-                queue.queue().drainTo(queue.held());
-            }
-        }
-    }
-
-    /**
-     * Removing a queue's last consumer and producer drops the queue, with the sends that wait in it: they
-     * go into the queue of the route that replaces the consumer. A send with nowhere to go (its consumer was
-     * removed, or the new queue is full) gives its claim back, and recovery sends it later.
-     */
-    private void carryOver(Map<String, Queued> queues) {
-        for (Queued old : queues.values()) {
-            try {
-                carryOver(old);
-            } catch (RuntimeException e) {
-                log.error(
-                        "Could not carry the queued sends of {} over ({}): restart the service to have them sent",
-                        old.key(),
-                        e.toString());
-            }
-        }
-    }
-
-    private void carryOver(Queued old) {
-        QueueReference now = old.endpoint().getComponent().getQueueReference(old.key());
-        BlockingQueue<Exchange> successor = now == null || !now.hasConsumers() ? null : now.getQueue();
-        List<Exchange> waiting = new ArrayList<>(old.held());
-        if (successor != old.queue()) {
-            // and what was queued while the old route stopped
-            old.queue().drainTo(waiting);
-        }
-        int carried = 0;
-        for (Exchange send : waiting) {
-            if (successor != null && successor.offer(send)) {
-                carried++;
-            } else {
-                deliveries.giveBack(send, "its queue " + old.key() + " has no consumer after the edit");
-            }
-        }
-        if (!waiting.isEmpty()) {
-            log.info(
-                    "Carried {} queued send(s) of {} over to the new route{}",
-                    carried,
-                    old.key(),
-                    carried < waiting.size() ? "; " + (waiting.size() - carried) + " given back to recovery" : "");
-        }
-    }
-
-    /**
-     * Stops and removes the routes. Each stop is bounded to seconds: the queue's sends were taken out and are
-     * carried over (above); a send in flight finishes, or, cut short at the bound, gives its claim back for
-     * recovery (a post already answered is recorded first, see Sends). Removing the routes here rather
-     * than in Camel's updateRoutes avoids a second stop that would wait out Camel's 45 s shutdown timeout.
-     * A stopped platform-http consumer takes its path off the webhook listener (404 from then on).
+     * Stops and removes the routes. Each stop is bounded to seconds: a destination's send in flight finishes,
+     * or, cut short at the bound, gives its claim back (a post already answered is recorded first, see
+     * Verdicts); what it had claimed and not sent is given back too. Removing the routes here rather than in
+     * Camel's updateRoutes avoids a second stop that would wait out Camel's 45 s shutdown timeout.
      */
     private void removeRoutes(List<String> ids) throws Exception {
         for (String id : ids) {

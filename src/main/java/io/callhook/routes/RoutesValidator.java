@@ -23,16 +23,26 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.model.BeanDefinition;
+import org.apache.camel.model.CircuitBreakerDefinition;
+import org.apache.camel.model.DelayDefinition;
+import org.apache.camel.model.EnrichDefinition;
 import org.apache.camel.model.ExpressionNode;
 import org.apache.camel.model.OnExceptionDefinition;
 import org.apache.camel.model.OnWhenDefinition;
+import org.apache.camel.model.PollDefinition;
+import org.apache.camel.model.PollEnrichDefinition;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.RouteTemplateDefinition;
+import org.apache.camel.model.SendDefinition;
 import org.apache.camel.model.TemplatedRouteDefinition;
+import org.apache.camel.model.ThrottleDefinition;
 import org.apache.camel.model.ToDefinition;
+import org.apache.camel.model.ToDynamicDefinition;
+import org.apache.camel.model.TransactedDefinition;
+import org.apache.camel.model.WireTapDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.model.language.MethodCallExpression;
 import org.apache.camel.spi.Resource;
@@ -71,7 +81,8 @@ public class RoutesValidator {
             List<Problem> problems,
             List<String> notes,
             Map<String, Destination> destinations,
-            int templates) {
+            int templates,
+            Map<String, RouteTemplateDefinition> templatesById) {
 
         public boolean ok() {
             return problems.isEmpty();
@@ -79,7 +90,7 @@ public class RoutesValidator {
 
         /** The ids of the routes each file defines, its templated routes' included. */
         public Map<Path, List<String>> routeIds() {
-            return ids(routes, templated);
+            return ids(routes, templated, templatesById);
         }
 
         /** How many routes the folder makes, templated ones included. */
@@ -87,6 +98,9 @@ public class RoutesValidator {
             return routeIds().values().stream().mapToInt(List::size).sum();
         }
     }
+
+    /** The routing table's entry: intake sends every event there. */
+    static final String ROUTING_TABLE = "direct:call-routing";
 
     /** One file's parsed contents. */
     private record Parsed(
@@ -123,7 +137,8 @@ public class RoutesValidator {
                     List.of(new Problem(dir, 0, "not a folder")),
                     List.of(),
                     Map.of(),
-                    0);
+                    0,
+                    Map.of());
         }
         return validate(dir, read(dir, ".camel.yaml"));
     }
@@ -134,26 +149,42 @@ public class RoutesValidator {
      */
     Report validate(Path dir, Map<Path, String> routeFiles) {
         List<Problem> problems = new ArrayList<>();
+        Map<Path, String> engine = engineFiles();
+        Map<Path, String> all = new LinkedHashMap<>(engine);
+        all.putAll(routeFiles);
         Parsed parsed = new Parsed();
-        routeFiles.forEach((file, content) -> parse(file, content, parsed, problems));
+        all.forEach((file, content) -> parse(file, content, parsed, problems));
         // a file that did not parse declares nothing: its destinations would be reported missing too
         boolean allParsed = problems.isEmpty();
         Map<Path, List<RouteDefinition>> routes = parsed.routes();
         Map<Path, List<RouteConfigurationDefinition>> configurations = parsed.configurations();
-        checkIds(routes, parsed.templated(), routeFiles, configurations, problems);
+        Map<String, RouteTemplateDefinition> templatesById = templatesById(parsed.routeTemplates());
+        checkIds(
+                routes,
+                parsed.templated(),
+                parsed.routeTemplates(),
+                all,
+                configurations,
+                engine.keySet(),
+                templatesById,
+                problems);
         Set<String> configurationIds = new HashSet<>();
         configurations.values().forEach(list -> list.forEach(c -> configurationIds.add(c.getId())));
         routes.forEach((file, list) -> list.forEach(route -> checkRoute(file, route, configurationIds, problems)));
         configurations.forEach((file, list) -> list.forEach(c -> checkConfiguration(file, c, problems)));
+        // a template's endpoints are its parameters' (checked per destination): its beans are checked here
         parsed.routeTemplates()
                 .forEach((file, list) -> list.forEach(template -> {
                     if (template.getRoute() != null) {
-                        checkSteps(file, template.getRoute().getOutputs(), problems);
+                        checkBeans(file, template.getRoute().getOutputs(), problems);
                     }
                 }));
+        if (allParsed) {
+            checkRoutingTable(routes, routeFiles.keySet(), problems);
+        }
         DestinationCheck.Result declared = destinations.check(
                 dir,
-                routeFiles,
+                all,
                 allParsed ? routes : Map.of(),
                 parsed.routeTemplates(),
                 parsed.templated(),
@@ -162,14 +193,96 @@ public class RoutesValidator {
         int rendered = templates.check(dir.resolve("templates"), declared.templates(), problems);
         withoutEchoes(problems);
         return new Report(
-                routes,
-                configurations,
-                parsed.routeTemplates(),
-                parsed.templated(),
+                only(routes, routeFiles.keySet()),
+                only(configurations, routeFiles.keySet()),
+                only(parsed.routeTemplates(), routeFiles.keySet()),
+                only(parsed.templated(), routeFiles.keySet()),
                 problems,
                 declared.notes(),
                 declared.destinations(),
-                rendered);
+                rendered,
+                templatesById);
+    }
+
+    private static <T> Map<Path, List<T>> only(Map<Path, List<T>> byFile, Set<Path> files) {
+        Map<Path, List<T>> kept = new LinkedHashMap<>();
+        byFile.forEach((file, list) -> {
+            if (files.contains(file)) {
+                kept.put(file, list);
+            }
+        });
+        return kept;
+    }
+
+    /** The steps the routing table may not take: it runs before the webhook is answered. */
+    private static final Map<Class<?>, String> BLOCKING = Map.of(
+            DelayDefinition.class, "a delay holds the webhook's answer",
+            ThrottleDefinition.class, "a throttle holds the webhook's answer",
+            EnrichDefinition.class, "an enrich calls another system before the webhook is answered",
+            PollEnrichDefinition.class, "a pollEnrich waits for another system before the webhook is answered",
+            PollDefinition.class, "a poll waits for another system before the webhook is answered",
+            WireTapDefinition.class, "a wireTap sends to another system as the webhook is answered",
+            CircuitBreakerDefinition.class, "a circuit breaker guards a call to another system",
+            TransactedDefinition.class, "a transaction of its own around the webhook's answer");
+
+    /**
+     * The routing table ({@code direct:call-routing}) is one route of the operators' files and takes no step
+     * that could make the platform wait: it runs inside intake, before the event is stored and answered. A
+     * destination is where a call to another system belongs (it is sent later, paced, retried).
+     */
+    private void checkRoutingTable(
+            Map<Path, List<RouteDefinition>> routes, Set<Path> operators, List<Problem> problems) {
+        List<Map.Entry<Path, RouteDefinition>> tables = new ArrayList<>();
+        routes.forEach((file, list) -> list.forEach(route -> {
+            if (route.getInput() != null
+                    && ROUTING_TABLE.equals(route.getInput().getEndpointUri())) {
+                tables.add(Map.entry(file, route));
+            }
+        }));
+        if (tables.isEmpty()) {
+            Path where = operators.isEmpty()
+                    ? Path.of("routes")
+                    : operators.iterator().next().getParent();
+            problems.add(new Problem(
+                    where,
+                    0,
+                    "no route consumes " + ROUTING_TABLE + ": the routing table (routes/call-routing.camel.yaml)"
+                            + " is missing"));
+            return;
+        }
+        if (tables.size() > 1) {
+            problems.add(new Problem(
+                    tables.get(1).getKey(),
+                    tables.get(1).getValue().getLineNumber(),
+                    "a second route consumes " + ROUTING_TABLE + " (the first is in "
+                            + tables.get(0).getKey() + ")"));
+        }
+        for (Map.Entry<Path, RouteDefinition> table : tables) {
+            Path file = table.getKey();
+            for (ProcessorDefinition<?> step : ProcessorDefinitionHelper.filterTypeInOutputs(
+                    table.getValue().getOutputs(), ProcessorDefinition.class)) {
+                String why = BLOCKING.get(step.getClass());
+                if (why == null && step instanceof SendDefinition<?> send) {
+                    String uri = send.getEndpointUri();
+                    if (uri != null && !uri.startsWith("log:")) {
+                        why = "it sends to " + URISupport.sanitizeUri(uri)
+                                + " before the webhook is answered: declare a destination for it and name it in"
+                                + " channels";
+                    }
+                }
+                if (why == null && step instanceof ToDynamicDefinition dynamic) {
+                    why = "it sends to " + URISupport.sanitizeUri(dynamic.getUri())
+                            + " before the webhook is answered: declare a destination for it and name it in channels";
+                }
+                if (why != null) {
+                    problems.add(new Problem(
+                            file,
+                            step.getLineNumber(),
+                            "the routing table runs before the webhook is answered: no " + step.getShortName()
+                                    + " here (" + why + ")"));
+                }
+            }
+        }
     }
 
     /**
@@ -194,19 +307,85 @@ public class RoutesValidator {
 
     /** The ids of the routes each file defines, parsed only (no checks, no templates): cheap, for start-up. */
     Map<Path, List<String>> routeIds(Map<Path, String> routeFiles) {
+        Parsed engine = new Parsed();
+        engineFiles().forEach((file, content) -> parse(file, content, engine, new ArrayList<>()));
         Parsed parsed = new Parsed();
         routeFiles.forEach((file, content) -> parse(file, content, parsed, new ArrayList<>()));
-        return ids(parsed.routes(), parsed.templated());
+        Map<String, RouteTemplateDefinition> templates = templatesById(engine.routeTemplates());
+        templates.putAll(templatesById(parsed.routeTemplates()));
+        return ids(parsed.routes(), parsed.templated(), templates);
     }
 
     static Map<Path, List<String>> ids(
-            Map<Path, List<RouteDefinition>> routes, Map<Path, List<TemplatedRouteDefinition>> templated) {
+            Map<Path, List<RouteDefinition>> routes,
+            Map<Path, List<TemplatedRouteDefinition>> templated,
+            Map<String, RouteTemplateDefinition> templates) {
         Map<Path, List<String>> ids = new LinkedHashMap<>();
         routes.forEach((file, list) -> ids.put(
                 file, new ArrayList<>(list.stream().map(RouteDefinition::getId).toList())));
         templated.forEach((file, list) -> ids.computeIfAbsent(file, f -> new ArrayList<>())
-                .addAll(list.stream().map(TemplatedRouteDefinition::getRouteId).toList()));
+                .addAll(list.stream().map(use -> routeId(use, templates)).toList()));
         return ids;
+    }
+
+    static Map<String, RouteTemplateDefinition> templatesById(Map<Path, List<RouteTemplateDefinition>> byFile) {
+        Map<String, RouteTemplateDefinition> byId = new LinkedHashMap<>();
+        byFile.values().forEach(list -> list.forEach(t -> byId.put(t.getId(), t)));
+        return byId;
+    }
+
+    /**
+     * A templated route's id: its {@code routeId}, or (a destination needs none) its template's route id with
+     * the template's parameters put in ({@code "{{channel}}"} → {@code slack}); null when neither says.
+     */
+    static String routeId(TemplatedRouteDefinition use, Map<String, RouteTemplateDefinition> templates) {
+        if (use.getRouteId() != null) {
+            return use.getRouteId();
+        }
+        RouteTemplateDefinition template = templates.get(use.getRouteTemplateRef());
+        if (template == null
+                || template.getRoute() == null
+                || template.getRoute().getId() == null) {
+            return null;
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        template.getTemplateParameters().forEach(p -> {
+            if (p.getDefaultValue() != null) {
+                values.put(p.getName(), p.getDefaultValue());
+            }
+        });
+        use.getParameters().forEach(p -> values.put(p.getName(), p.getValue()));
+        String id = template.getRoute().getId();
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            id = id.replace("{{" + value.getKey() + "}}", value.getValue());
+        }
+        return id.contains("{{") ? null : id;
+    }
+
+    private static Map<Path, String> engine;
+
+    /**
+     * The engine's own route files, in the jar ({@code camel/*.camel.yaml}): checked with the operators' files,
+     * which may use their templates and configurations and may not reuse their ids. Named {@code camel/…} in
+     * a problem.
+     */
+    static synchronized Map<Path, String> engineFiles() {
+        if (engine == null) {
+            Map<Path, String> files = new TreeMap<>();
+            try {
+                for (org.springframework.core.io.Resource resource :
+                        new org.springframework.core.io.support.PathMatchingResourcePatternResolver()
+                                .getResources(RoutesLocation.ENGINE)) {
+                    files.put(
+                            Path.of("camel", resource.getFilename()),
+                            new String(resource.getContentAsByteArray(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the engine's routes from the jar", e);
+            }
+            engine = Map.copyOf(files);
+        }
+        return engine;
     }
 
     /** The files of {@code folder} whose name ends with {@code suffix}, with their contents, by name. */
@@ -257,8 +436,11 @@ public class RoutesValidator {
     private static void checkIds(
             Map<Path, List<RouteDefinition>> routes,
             Map<Path, List<TemplatedRouteDefinition>> templated,
+            Map<Path, List<RouteTemplateDefinition>> routeTemplates,
             Map<Path, String> contents,
             Map<Path, List<RouteConfigurationDefinition>> configurations,
+            Set<Path> engine,
+            Map<String, RouteTemplateDefinition> templates,
             List<Problem> problems) {
         Map<String, Path> seen = new LinkedHashMap<>();
         routes.forEach((file, list) -> {
@@ -266,22 +448,32 @@ public class RoutesValidator {
                 if (!route.hasCustomIdAssigned()) {
                     problems.add(new Problem(file, route.getLineNumber(), "route without an explicit id"));
                 } else if (seen.putIfAbsent(route.getId(), file) != null) {
-                    problems.add(new Problem(
-                            file,
-                            route.getLineNumber(),
-                            "route id '" + route.getId() + "' is also used in " + seen.get(route.getId())));
+                    problems.add(
+                            new Problem(file, route.getLineNumber(), reused("route id", route.getId(), seen, engine)));
                 }
             }
         });
         templated.forEach((file, list) -> {
-            for (TemplatedRouteDefinition use : list) {
-                if (use.getRouteId() == null) {
-                    problems.add(new Problem(file, 0, "templated route without a routeId"));
-                } else if (seen.putIfAbsent(use.getRouteId(), file) != null) {
+            for (int index = 0; index < list.size(); index++) {
+                TemplatedRouteDefinition use = list.get(index);
+                String id = routeId(use, templates);
+                int line = DestinationCheck.lineOf(contents.get(file), index);
+                if (id == null && templates.containsKey(use.getRouteTemplateRef())) {
+                    // (a template that does not exist is said where the destinations are checked)
+                    problems.add(new Problem(
+                            file, line, "templated route of '" + use.getRouteTemplateRef() + "' without a routeId"));
+                } else if (id != null && seen.putIfAbsent(id, file) != null) {
+                    problems.add(new Problem(file, line, reused("route id", id, seen, engine)));
+                }
+            }
+        });
+        routeTemplates.forEach((file, list) -> {
+            for (RouteTemplateDefinition template : list) {
+                if (template.getId() != null && seen.putIfAbsent("template:" + template.getId(), file) != null) {
                     problems.add(new Problem(
                             file,
-                            DestinationCheck.lineOf(contents.get(file), use),
-                            "route id '" + use.getRouteId() + "' is also used in " + seen.get(use.getRouteId())));
+                            template.getLineNumber(),
+                            reused("route template id", "template:" + template.getId(), seen, engine)));
                 }
             }
         });
@@ -292,11 +484,21 @@ public class RoutesValidator {
                     problems.add(new Problem(
                             file,
                             configuration.getLineNumber(),
-                            "route configuration id '" + configuration.getId() + "' is also used in "
-                                    + seen.get("configuration:" + configuration.getId())));
+                            reused("route configuration id", "configuration:" + configuration.getId(), seen, engine)));
                 }
             }
         });
+    }
+
+    /** Why an id may not be used again: another file has it, or it is one of the engine's own (in the jar). */
+    private static String reused(String what, String key, Map<String, Path> seen, Set<Path> engine) {
+        String id = key.substring(key.indexOf(':') + 1);
+        Path first = seen.get(key);
+        if (engine.contains(first)) {
+            return what + " '" + id + "' is the engine's own (" + first
+                    + " in the jar), which an operator's file may not replace: choose another";
+        }
+        return what + " '" + id + "' is also used in " + first;
     }
 
     private void checkRoute(Path file, RouteDefinition route, Set<String> configurationIds, List<Problem> problems) {
@@ -329,6 +531,10 @@ public class RoutesValidator {
         for (ToDefinition to : ProcessorDefinitionHelper.filterTypeInOutputs(steps, ToDefinition.class)) {
             checkEndpoint(file, to.getLineNumber(), to.getEndpointUri(), problems);
         }
+        checkBeans(file, steps, problems);
+    }
+
+    private void checkBeans(Path file, List<ProcessorDefinition<?>> steps, List<Problem> problems) {
         for (BeanDefinition bean : ProcessorDefinitionHelper.filterTypeInOutputs(steps, BeanDefinition.class)) {
             checkBean(file, bean.getLineNumber(), bean.getRef(), problems);
         }

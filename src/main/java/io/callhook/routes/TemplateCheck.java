@@ -11,9 +11,12 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.callhook.destination.Sends;
+import io.callhook.call.CallFacts;
+import io.callhook.destination.Messages;
 import io.callhook.destination.Templates;
 import io.callhook.digest.DigestReport;
+import io.callhook.intake.IntakeProperties;
+import io.callhook.intake.WebhookReader;
 import io.callhook.mail.SummaryMail;
 import io.callhook.routes.RoutesValidator.Problem;
 import io.callhook.slack.SlackMessages;
@@ -71,16 +74,16 @@ class TemplateCheck {
                 continue;
             }
             for (String sample : SAMPLES) {
-                Map<String, Object> envelope = sample(sample);
+                CallFacts facts = facts(sample);
                 try {
                     if (name.endsWith(".json.ftl") && name.startsWith("slack")) {
-                        slack.message(render(template, slack.model(envelope)));
+                        slack.message(render(template, slack.model(facts)));
                     } else if (name.endsWith(".json.ftl")) {
-                        JSON.readTree(render(template, Sends.jsonModel(envelope)));
+                        JSON.readTree(render(template, Messages.jsonModel(facts)));
                     } else if (name.endsWith(".html.ftl")) {
-                        render(template, mail.html(envelope));
+                        render(template, mail.html(facts));
                     } else {
-                        render(template, mail.text(envelope));
+                        render(template, mail.text(facts));
                     }
                 } catch (Exception e) {
                     problems.add(new Problem(
@@ -127,6 +130,15 @@ class TemplateCheck {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The sample's facts, read as intake reads the payload and as a send reads them back. */
+    static CallFacts facts(String name) {
+        WebhookReader.Event event =
+                READER.event(json(sample(name)).getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null);
+        return CallFacts.of(event.row());
+    }
+
+    private static final WebhookReader READER = new WebhookReader(IntakeProperties.defaults());
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> sample(String name) {

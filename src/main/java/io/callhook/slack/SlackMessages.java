@@ -13,7 +13,6 @@ import com.slack.api.model.block.composition.MarkdownTextObject;
 import com.slack.api.util.json.GsonFactory;
 import com.slack.api.webhook.Payload;
 import io.callhook.call.CallFacts;
-import org.apache.camel.Body;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,9 +41,8 @@ public class SlackMessages {
         this.properties = properties;
     }
 
-    /** The template's data model ({@code ${body.customerName}} …), from the parsed envelope. */
-    public Map<String, String> model(@Body Map<String, Object> envelope) {
-        CallFacts call = CallFacts.of(envelope);
+    /** The template's data model ({@code ${body.customerName}} …), from the call's facts. */
+    public Map<String, String> model(CallFacts call) {
         Map<String, String> model = new LinkedHashMap<>();
         put(model, "deliveryId", call.deliveryId(), MAX_SHORT_TEXT);
         put(model, "event", call.event(), MAX_SHORT_TEXT);
@@ -68,7 +66,7 @@ public class SlackMessages {
     }
 
     /** The rendered template (Block Kit JSON) as the SDK's message, fitted to Block Kit's limits. */
-    public Message message(@Body String json) {
+    public Message message(String json) {
         try {
             Message message = SLACK_JSON.fromJson(json, Message.class);
             if (message == null || (message.getText() == null && message.getBlocks() == null)) {

@@ -8,15 +8,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Slack incoming webhooks. {@code webhookUrl} is the team channel; {@code alertsWebhookUrl} receives
  * unsuccessful calls and falls back to the team webhook. Unset means off. Posts to one webhook are paced
- * to one per {@code minInterval}, with bursts of up to {@code burst}.
+ * to one per {@code minInterval}, whichever destinations post there.
  */
 @ConfigurationProperties("callhook.slack")
 public record SlackProperties(
         String webhookUrl,
         String alertsWebhookUrl,
         boolean maskPhoneNumbers,
-        @DefaultValue("1s") Duration minInterval,
-        @DefaultValue("3") int burst) {
+        @DefaultValue("1s") Duration minInterval) {
 
     String teamUrl() {
         return blankToNull(webhookUrl);

@@ -17,10 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
-import io.callhook.db.InstanceId;
 import io.callhook.testing.Databases;
 import io.callhook.testing.Samples;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,6 +29,7 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,8 +70,10 @@ class AuditJournalTest {
 
         AuditLog second = start(database, Duration.ofHours(1));
         assertThat(count(database, "call_audit")).isEqualTo(3);
-        assertThat(count(database, "dispatch_outbox"))
-                .as("their dispatch is owed")
+        assertThat(count(database, "call_delivery WHERE status = 'PENDING' AND channel = 'slack'"))
+                .as("their deliveries are owed")
+                .isEqualTo(3);
+        assertThat(count(database, "call_delivery WHERE status = 'SKIPPED' AND last_error = 'off'"))
                 .isEqualTo(3);
         try (Connection connection = database.getConnection();
                 Statement query = connection.createStatement();
@@ -90,6 +91,85 @@ class AuditJournalTest {
         assertThat(segments())
                 .as("the journal is emptied once its rows are in H2's file")
                 .isEmpty();
+    }
+
+    /**
+     * A send's verdict, committed in H2's memory only, is journaled before the sender goes on: after a crash it
+     * is applied again (once), so the message is not sent a second time, and its try is on the timeline once.
+     */
+    @Test
+    void verdictsThatH2HasNotWrittenAreAppliedAgainAtTheNextStart() throws Exception {
+        JdbcDataSource database = database();
+        AuditLog first = start(database, Duration.ofHours(1));
+        assertThat(append(first, "verdict-1")).isEqualTo("false");
+        OffsetDateTime at = OffsetDateTime.now(java.time.ZoneOffset.UTC).withNano(0);
+        try (Connection connection = database.getConnection();
+                Statement sent = connection.createStatement()) {
+            sent.executeUpdate("UPDATE call_delivery SET status = 'SENT', attempts = 1 WHERE delivery_id = 'verdict-1'"
+                    + " AND channel = 'slack'");
+        }
+        Map<String, Object> verdict = new java.util.LinkedHashMap<>();
+        verdict.put("deliveryId", "verdict-1");
+        verdict.put("channel", "slack");
+        verdict.put("status", "SENT");
+        verdict.put("attempts", 1);
+        verdict.put("lastError", null);
+        verdict.put("dueAt", null);
+        verdict.put("updatedAt", at);
+        verdict.put("attemptedAt", at);
+        verdict.put("tookMs", 12);
+        verdict.put("error", null);
+        verdict.put("template", "slack-successful.json.ftl");
+        first.verdictsCommitted(List.of(verdict));
+
+        crash(database);
+        start(database, Duration.ofHours(1));
+        start(database, Duration.ofHours(1)); // a second start reads nothing again
+
+        assertThat(count(
+                        database,
+                        "call_delivery WHERE delivery_id = 'verdict-1' AND channel = 'slack'"
+                                + " AND status = 'SENT' AND attempts = 1"))
+                .isEqualTo(1);
+        assertThat(count(database, "delivery_attempt WHERE delivery_id = 'verdict-1'"))
+                .isEqualTo(1);
+    }
+
+    /**
+     * Two copies of one delivery in the same group commit: the second is answered with the first's fate, never
+     * before it is written. When that commit fails, both fail (503: the platform retries); before, the second
+     * was answered 200 duplicate while the first was still being written.
+     */
+    @Test
+    void aSecondCopyInTheSameCommitSharesTheFirstCopysFate() throws Exception {
+        JdbcDataSource database = database();
+        FailingCheckpoints h2 = new FailingCheckpoints(database);
+        FaultyFileChannel.Disk disk = new FaultyFileChannel.Disk();
+        AuditLog log = start(database, h2, disk, Duration.ofHours(1));
+        disk.failWrites = true;
+        h2.failing = true;
+        java.util.concurrent.ExecutorService twins = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                answers.add(twins.submit(() -> {
+                    together.await();
+                    try {
+                        return append(log, "twin");
+                    } catch (SQLException refused) {
+                        return "503";
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<String> answer : answers) {
+                assertThat(answer.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                        .as("no 200 for an event that is not stored")
+                        .isEqualTo("503");
+            }
+        } finally {
+            twins.shutdownNow();
+        }
     }
 
     @Test
@@ -225,9 +305,9 @@ class AuditJournalTest {
                 database,
                 h2,
                 new DatabaseClock(new JdbcTemplate(database), Clock.systemUTC()),
-                new InstanceId("audit-journal-test", 8080),
                 new SimpleMeterRegistry(),
-                new AuditProperties(200, Duration.ofSeconds(5), sealEvery, false));
+                new AuditProperties(200, Duration.ofSeconds(5), sealEvery, false),
+                new DefaultListableBeanFactory().getBeanProvider(AuditLog.Committed.class));
         log.journalSegments(disk);
         log.start();
         logs.add(log);
@@ -251,25 +331,21 @@ class AuditJournalTest {
         }
     }
 
-    /** Stores the call.ended sample under the id; returns the {@code duplicate} variable. */
+    /** The routing table's decision for every event these tests store: slack owed, email skipped. */
+    static final List<AuditLog.Delivery> DECIDED =
+            List.of(new AuditLog.Delivery("slack", "PENDING", null), new AuditLog.Delivery("email", "SKIPPED", "off"));
+
+    /** Stores the call.ended sample under the id, with {@link #DECIDED}; returns the {@code duplicate} variable. */
     String append(AuditLog log, String id) throws Exception {
         Exchange exchange = new DefaultExchange(camel);
         exchange.setVariable("auditRow", row(id));
-        log.append(exchange);
+        exchange.setVariable("deliveries", DECIDED);
+        log.store(exchange);
         return exchange.getVariable("duplicate", String.class);
     }
 
-    static Map<String, Object> row(String id) throws Exception {
-        Samples sample = Samples.of("call-ended").id(id);
-        JsonNode envelope = Samples.JSON.readTree(sample.json());
-        Map<String, Object> row = AuditRow.of(
-                        id,
-                        "call.ended",
-                        OffsetDateTime.parse(envelope.get("timestamp").asText()),
-                        envelope.get("data"),
-                        sample.json())
-                .parameters();
-        return row;
+    static Map<String, Object> row(String id) {
+        return Samples.of("call-ended").id(id).row();
     }
 
     static void crash(JdbcDataSource database) throws SQLException {

@@ -13,7 +13,6 @@ import javax.sql.DataSource;
 
 import io.callhook.db.Database;
 import io.callhook.db.DatabaseClock;
-import io.callhook.db.InstanceId;
 import io.callhook.testing.Databases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
@@ -22,6 +21,7 @@ import org.apache.camel.support.DefaultExchange;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -41,9 +41,9 @@ class AuditWriterTest {
             database,
             new Database(h2),
             new DatabaseClock(new JdbcTemplate(h2), Clock.systemUTC()),
-            new InstanceId("writer-test", 8080),
             new SimpleMeterRegistry(),
-            new AuditProperties(200, Duration.ofMillis(500), Duration.ofSeconds(1), false));
+            new AuditProperties(200, Duration.ofMillis(500), Duration.ofSeconds(1), false),
+            new DefaultListableBeanFactory().getBeanProvider(AuditLog.Committed.class));
 
     @AfterEach
     void stop() {
@@ -87,7 +87,8 @@ class AuditWriterTest {
     String append(String id) throws Exception {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         exchange.setVariable("auditRow", AuditJournalTest.row(id));
-        log.append(exchange);
+        exchange.setVariable("deliveries", AuditJournalTest.DECIDED);
+        log.store(exchange);
         return exchange.getVariable("duplicate", String.class);
     }
 

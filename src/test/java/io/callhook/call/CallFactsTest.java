@@ -30,12 +30,10 @@ class CallFactsTest {
         Map<String, Object> data = new HashMap<>();
         data.put("customerName", null);
         data.put("customerPhone", "+1234567890");
-        assertThat(CallFacts.of(Map.of("id", "d", "event", "call.ended", "data", data))
-                        .customerName())
-                .isEqualTo("+1234567890");
+        assertThat(CallFacts.of(data).customerName()).isEqualTo("+1234567890");
 
         data.remove("customerPhone");
-        CallFacts facts = CallFacts.of(Map.of("id", "d", "event", "call.ended", "data", data));
+        CallFacts facts = CallFacts.of(data);
         assertThat(facts.customerName()).isEqualTo("an unknown customer");
         assertThat(facts.customerPhone()).isEqualTo(CallFacts.NONE);
         assertThat(facts.outcomeTitle()).isEqualTo("Outcome unknown");
@@ -43,9 +41,24 @@ class CallFactsTest {
 
     @Test
     void directionAndTokenCostReadNaturally() {
-        CallFacts facts = CallFacts.of(
-                Map.of("id", "d", "event", "call.ended", "data", Map.of("direction", "OUTBOUND", "tokenCost", 12.50)));
+        CallFacts facts = CallFacts.of(Map.of(
+                "deliveryId",
+                "d",
+                "event",
+                "call.ended",
+                "direction",
+                "OUTBOUND",
+                "tokenCost",
+                new java.math.BigDecimal("12.500000")));
         assertThat(facts.direction()).isEqualTo("Outbound");
-        assertThat(facts.tokenCost()).isEqualTo("12.5");
+        assertThat(facts.tokenCost()).as("as the database gives it back").isEqualTo("12.5");
+    }
+
+    @Test
+    void timesReadAsInstantsToTheSecond() {
+        CallFacts facts = CallFacts.of(
+                Map.of("startedAt", java.time.OffsetDateTime.parse("2026-04-05T16:00:00+02:00"), "endedAt", "later"));
+        assertThat(facts.startedAt()).isEqualTo("2026-04-05T14:00:00Z");
+        assertThat(facts.endedAt()).isEqualTo("later");
     }
 }

@@ -24,10 +24,35 @@ class DeliveryFailuresTest {
     }
 
     @Test
-    void aRenderingMistakeOrALostClaimIsNotRetried() {
+    void aRenderingMistakeIsNotRetried() {
         assertThat(failures.isTransient(new IllegalArgumentException("Slack template did not render valid JSON")))
                 .isFalse();
-        assertThat(failures.isTransient(new LeaseLost("d", "slack"))).isFalse();
+        assertThat(failures.isTransient(
+                        new freemarker.template.TemplateNotFoundException("slack-x.json.ftl", null, "not found")))
+                .as("a missing template is an IOException to FreeMarker, and no try finds it")
+                .isFalse();
+    }
+
+    @Test
+    void anHttpAnswerSpeaksForItself() {
+        assertThat(failures.isTransient(answer(503))).isTrue();
+        assertThat(failures.isTransient(answer(429))).isTrue();
+        assertThat(failures.isTransient(answer(408))).isTrue();
+        assertThat(failures.isTransient(answer(404))).isFalse();
+        assertThat(failures.isTransient(answer(400))).isFalse();
+    }
+
+    @Test
+    void aStopIsNoVerdict() {
+        assertThat(failures.cutShort(new RuntimeException(new InterruptedException())))
+                .isTrue();
+        assertThat(failures.cutShort(new java.util.concurrent.RejectedExecutionException("stopping")))
+                .isTrue();
+        assertThat(failures.cutShort(new java.net.ConnectException("refused"))).isFalse();
+    }
+
+    static org.apache.camel.http.base.HttpOperationFailedException answer(int status) {
+        return new org.apache.camel.http.base.HttpOperationFailedException("http://x", status, "", null, null, "");
     }
 
     @Test

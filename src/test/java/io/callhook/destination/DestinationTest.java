@@ -29,8 +29,7 @@ class DestinationTest {
                         "token", "t0k",
                         "headers", "X-Source=callhook,X-Api-Key={{env:CRM_KEY}}"),
                 DestinationTest::resolve,
-                Duration.ofSeconds(1),
-                3);
+                Duration.ofSeconds(1));
 
         assertThat(crm.headers()).containsEntry("X-Api-Key", "k3y-5").containsEntry("X-Source", "callhook");
         assertThat(crm.secrets()).containsExactlyInAnyOrder("http://127.0.0.1:9/crm", "t0k", "k3y-5");

@@ -34,7 +34,7 @@ class WebhookReaderTest {
                  "data": {"callId": "c-1", "duration": 240, "tokenCost": 12.50, "callSuccessful": true,
                           "startedAt": "2026-04-05T14:00:00Z", "metadata": {"k": "v"}}}""");
 
-        reader.parse(exchange);
+        reader.read(exchange);
 
         assertThat(exchange.getProperty("deliveryId")).isEqualTo("evt-1");
         assertThat(exchange.getVariable("event")).isEqualTo("call.ended");
@@ -50,39 +50,39 @@ class WebhookReaderTest {
 
     @Test
     void hostileJsonIsRefusedAsBadInputNeverAnError() {
-        assertThat(status(() -> reader.parse(exchange("[".repeat(5000) + "]".repeat(5000)))))
+        assertThat(status(() -> reader.read(exchange("[".repeat(5000) + "]".repeat(5000)))))
                 .isEqualTo(400);
-        assertThat(status(() -> reader.parse(exchange("{\"a\":".repeat(5000) + "1" + "}".repeat(5000)))))
+        assertThat(status(() -> reader.read(exchange("{\"a\":".repeat(5000) + "1" + "}".repeat(5000)))))
                 .isEqualTo(400);
         assertThat(status(
-                        () -> reader.parse(exchange("{\"id\": \"a\", \"id\": \"b\", \"event\": \"x\", \"data\": {}}"))))
+                        () -> reader.read(exchange("{\"id\": \"a\", \"id\": \"b\", \"event\": \"x\", \"data\": {}}"))))
                 .as("duplicate keys")
                 .isEqualTo(400);
-        assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\", \"event\": \"call.ended\", \"data\": "
+        assertThat(status(() -> reader.read(exchange("{\"id\": \"a\", \"event\": \"call.ended\", \"data\": "
                         + "{\"callId\": \"c\", \"duration\": 1" + "0".repeat(500) + "}}"))))
                 .as("huge number")
                 .isEqualTo(400);
-        assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\", \"event\": \"call.ended\", \"data\": "
+        assertThat(status(() -> reader.read(exchange("{\"id\": \"a\", \"event\": \"call.ended\", \"data\": "
                         + "{\"callId\": \"c\", \"duration\": 1" + "0".repeat(40) + "}}"))))
                 .as("big number")
                 .isEqualTo(422);
-        assertThat(status(() -> reader.parse(exchange("{\"id\": \"a\"} {\"id\": \"b\"}"))))
+        assertThat(status(() -> reader.read(exchange("{\"id\": \"a\"} {\"id\": \"b\"}"))))
                 .as("trailing")
                 .isEqualTo(400);
         byte[] invalidUtf8 = "{\"id\": \"a\", \"event\": \"x\", \"data\": {\"n\": \"\u00ff\"}}"
                 .getBytes(StandardCharsets.ISO_8859_1);
-        assertThat(status(() -> reader.parse(exchange(invalidUtf8))))
+        assertThat(status(() -> reader.read(exchange(invalidUtf8))))
                 .as("invalid UTF-8")
                 .isEqualTo(400);
-        assertThat(status(() -> reader.parse(exchange("null")))).isEqualTo(422);
-        assertThat(status(() -> reader.parse(exchange("\"text\"")))).isEqualTo(422);
+        assertThat(status(() -> reader.read(exchange("null")))).isEqualTo(422);
+        assertThat(status(() -> reader.read(exchange("\"text\"")))).isEqualTo(422);
     }
 
     @Test
     void everyWrongFieldIsNamedInOneAnswer() {
         WebhookRejected rejected = catchThrowableOfType(
                 WebhookRejected.class,
-                () -> reader.parse(exchange(
+                () -> reader.read(exchange(
                         "{\"id\": \"a\", \"event\": \"call.ended\", \"data\": {\"callId\": 7, \"duration\": -1,"
                                 + " \"endedAt\": 5, \"metadata\": []}}")));
 
@@ -98,7 +98,7 @@ class WebhookReaderTest {
     @Test
     void overlongIdIsRefused() {
         String id = "x".repeat(WebhookReader.MAX_ID_LENGTH + 1);
-        assertThatThrownBy(() -> reader.parse(exchange("{\"id\": \"" + id + "\", \"event\": \"x\", \"data\": {}}")))
+        assertThatThrownBy(() -> reader.read(exchange("{\"id\": \"" + id + "\", \"event\": \"x\", \"data\": {}}")))
                 .isInstanceOfSatisfying(
                         WebhookRejected.class, e -> assertThat(e.status()).isEqualTo(422));
     }
@@ -108,7 +108,7 @@ class WebhookReaderTest {
         Exchange exchange = exchange("{\"id\": \"a\", \"event\": \"call.ended\", \"data\": {\"callId\": \"c\","
                 + " \"summary\": \"a\\u0000b\"}}");
 
-        reader.parse(exchange);
+        reader.read(exchange);
 
         @SuppressWarnings("unchecked")
         Map<String, Object> parameters = exchange.getVariable("auditRow", Map.class);

@@ -3,6 +3,7 @@ package io.callhook.mail;
 import java.time.Duration;
 import java.util.Map;
 
+import io.callhook.call.CallFacts;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,13 +11,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SummaryMailTest {
 
-    static final Map<String, Object> CALL = Map.of(
-            "id",
+    static final CallFacts CALL = CallFacts.of(Map.of(
+            "deliveryId",
             "d-1",
             "event",
             "call.ended",
-            "data",
-            Map.of("customerName", "Tom & <Jerry>", "transcript", "Agent: hello", "callSuccessful", true));
+            "customerName",
+            "Tom & <Jerry>",
+            "transcript",
+            "Agent: hello",
+            "callSuccessful",
+            true));
 
     @Test
     void subjectIsOneBoundedLineWhateverThePayloadHolds() {

@@ -8,7 +8,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 import io.callhook.db.DatabaseClock;
-import io.callhook.delivery.DeliveryRecovery;
+import io.callhook.delivery.DeliveriesComponent;
 import io.callhook.testing.Databases;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,9 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
-import static org.mockito.Mockito.when;
 
 /**
  * The SQL of a bulk replay on H2 and PostgreSQL: a filter counts and reopens exactly the FAILED deliveries
@@ -52,12 +50,11 @@ class BulkReplayTest {
         delivery(jdbc, "recent-slack-2", "email", "FAILED", now.minusHours(2));
         delivery(jdbc, "old-slack", "slack", "FAILED", now.minusHours(30));
         delivery(jdbc, "recent-sent", "slack", "SENT", now.minusHours(1));
-        DeliveryRecovery recovery = mock(DeliveryRecovery.class);
-        when(recovery.hasRoomToDispatch()).thenReturn(true);
+        DeliveriesComponent queues = mock(DeliveriesComponent.class);
         BulkReplay replays = new BulkReplay(
                 jdbc,
                 new TransactionTemplate(new DataSourceTransactionManager(database)),
-                recovery,
+                queues,
                 new DatabaseClock(jdbc, Clock.systemUTC()),
                 MOST);
         ReplayFilter lastSixHoursOfSlack = new ReplayFilter("slack", null, now.minusHours(6), null);
@@ -82,8 +79,7 @@ class BulkReplayTest {
                         "recent-slack-1:slack:PENDING",
                         "recent-slack-2:email:FAILED",
                         "recent-slack-2:slack:PENDING");
-        verify(recovery, timeout(5000)).redispatch("recent-slack-1");
-        verify(recovery, timeout(5000)).redispatch("recent-slack-2");
+        verify(queues).pending(java.util.Set.of("slack"));
 
         jdbc.update(
                 "UPDATE call_delivery SET status = 'SENT' WHERE delivery_id = 'recent-slack-1' AND channel = 'slack'");
@@ -118,7 +114,7 @@ class BulkReplayTest {
         BulkReplay replays = new BulkReplay(
                 jdbc,
                 new TransactionTemplate(new DataSourceTransactionManager(database)),
-                mock(DeliveryRecovery.class),
+                mock(DeliveriesComponent.class),
                 new DatabaseClock(jdbc, Clock.systemUTC()),
                 MOST);
 
@@ -170,7 +166,7 @@ class BulkReplayTest {
         BulkReplay replays = new BulkReplay(
                 jdbc,
                 new TransactionTemplate(transactions),
-                mock(DeliveryRecovery.class),
+                mock(DeliveriesComponent.class),
                 new DatabaseClock(jdbc, Clock.systemUTC()),
                 MOST);
 

@@ -47,7 +47,10 @@ class RetentionTest {
         event(jdbc, "old-pending", Duration.ofDays(45), "SENT", "PENDING");
         event(jdbc, "old-undispatched", Duration.ofDays(50));
         jdbc.update(
-                "INSERT INTO dispatch_outbox (delivery_id, received_at) VALUES (?, ?)", "old-undispatched", ago(50));
+                "INSERT INTO unrouted_event (delivery_id, received_at, error, attempts, due_at) VALUES (?, ?, 'x', 0, ?)",
+                "old-undispatched",
+                ago(50),
+                ago(50));
         event(jdbc, "recent", Duration.ofDays(29), "SENT");
         replay(jdbc, "old-replay", ago(35), "old-failed");
         replay(jdbc, "recent-replay", ago(1), "recent");

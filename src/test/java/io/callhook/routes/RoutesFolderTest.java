@@ -46,10 +46,16 @@ class RoutesFolderTest {
     @Autowired
     SummaryMail summaryMail;
 
+    /**
+     * Every route of the engine's files (in the jar) and of the operators' folder runs, under its declared id: a
+     * destination's is its channel's name (it needs no routeId).
+     */
     @Test
     void everyRouteInEveryFileIsLoadedAndStarted() throws IOException {
         List<String> declared = new ArrayList<>();
-        for (Path file : routeFiles()) {
+        List<Path> files = new ArrayList<>(routeFiles());
+        files.addAll(engineFiles());
+        for (Path file : files) {
             for (Map<String, Object> item : items(file)) {
                 if (item.get("route") instanceof Map<?, ?> route) {
                     assertThat(route.get("id"))
@@ -58,10 +64,18 @@ class RoutesFolderTest {
                     declared.add((String) route.get("id"));
                 }
                 if (item.get("templatedRoute") instanceof Map<?, ?> templated) {
-                    assertThat(templated.get("routeId"))
-                            .as("explicit route id in %s", file)
-                            .isNotNull();
-                    declared.add((String) templated.get("routeId"));
+                    Object id = templated.get("routeId");
+                    if (id == null && "channel".equals(templated.get("routeTemplateRef"))) {
+                        id = ((List<?>) templated.get("parameters"))
+                                .stream()
+                                        .map(p -> (Map<?, ?>) p)
+                                        .filter(p -> "channel".equals(p.get("name")))
+                                        .map(p -> p.get("value"))
+                                        .findFirst()
+                                        .orElse(null);
+                    }
+                    assertThat(id).as("a route id in %s", file).isNotNull();
+                    declared.add(id.toString());
                 }
             }
         }
@@ -77,7 +91,9 @@ class RoutesFolderTest {
 
     @Test
     void everyRouteFileOpensWithTheTriggerAndOutcomeComment() throws IOException {
-        for (Path file : routeFiles()) {
+        List<Path> files = new ArrayList<>(routeFiles());
+        files.addAll(engineFiles());
+        for (Path file : files) {
             assertThat(Files.readAllLines(file, StandardCharsets.UTF_8).get(0))
                     .as(file.toString())
                     .startsWith("# ")
@@ -95,10 +111,10 @@ class RoutesFolderTest {
     @ValueSource(
             strings = {"call-ended", "call-ended-unsuccessful", "call-ended-unknown-outcome", "appointment-created"})
     void everySlackTemplateRendersABlockKitMessageForEverySample(String sample) throws IOException {
-        Map<String, Object> envelope = envelope(sample);
+        io.callhook.call.CallFacts facts = Samples.of(sample).facts();
         for (Path template : templates("slack-")) {
             String rendered = producer.requestBody(
-                    "freemarker:file:" + template.toAbsolutePath(), slackMessages.model(envelope), String.class);
+                    "freemarker:file:" + template.toAbsolutePath(), slackMessages.model(facts), String.class);
             Message message = slackMessages.message(rendered);
             assertThat(message.getText()).as(template.toString()).isNotBlank();
             assertThat(message.getBlocks()).as(template.toString()).isNotEmpty();
@@ -108,11 +124,11 @@ class RoutesFolderTest {
     @ParameterizedTest
     @ValueSource(strings = {"call-ended", "call-ended-unsuccessful", "call-ended-unknown-outcome"})
     void everyEmailTemplateRendersTheCustomerForEverySample(String sample) throws IOException {
-        Map<String, Object> envelope = envelope(sample);
-        String customer = summaryMail.text(envelope).get("customerName");
+        io.callhook.call.CallFacts facts = Samples.of(sample).facts();
+        String customer = summaryMail.text(facts).get("customerName");
         for (Path template : templates("email-")) {
             Map<String, String> data =
-                    template.toString().endsWith(".html.ftl") ? summaryMail.html(envelope) : summaryMail.text(envelope);
+                    template.toString().endsWith(".html.ftl") ? summaryMail.html(facts) : summaryMail.text(facts);
             String rendered = producer.requestBody("freemarker:file:" + template.toAbsolutePath(), data, String.class);
             assertThat(rendered).as(template.toString()).contains(customer);
         }
@@ -125,6 +141,15 @@ class RoutesFolderTest {
 
     static List<Path> routeFiles() throws IOException {
         try (Stream<Path> files = Files.list(ROUTES)) {
+            return files.filter(f -> f.toString().endsWith(".camel.yaml"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** The engine's route files, in the jar (src/main/resources/camel). */
+    static List<Path> engineFiles() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src", "main", "resources", "camel"))) {
             return files.filter(f -> f.toString().endsWith(".camel.yaml"))
                     .sorted()
                     .toList();

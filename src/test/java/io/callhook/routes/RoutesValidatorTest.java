@@ -60,9 +60,9 @@ class RoutesValidatorTest {
     @Test
     void unknownStepIsNamed() throws IOException {
         copyRoutes();
-        edit("call-routing.camel.yaml", "        - unmarshal:", "        - unmarshall:");
+        edit("call-routing.camel.yaml", "        - choice:", "        - choise:");
 
-        assertThat(only().toString()).contains("call-routing.camel.yaml").contains("unmarshall");
+        assertThat(only().toString()).contains("call-routing.camel.yaml").contains("choise");
     }
 
     @Test
@@ -71,7 +71,7 @@ class RoutesValidatorTest {
         edit("teams.camel.yaml", "value: teams\n", "value: teams\n      - name: uri\n        value: msteams:post\n");
 
         Problem problem = only();
-        assertThat(problem.toString()).contains("teams.camel.yaml:4:").contains("no Camel component 'msteams'");
+        assertThat(problem.toString()).contains("teams.camel.yaml:2:").contains("no Camel component 'msteams'");
     }
 
     @Test
@@ -88,9 +88,12 @@ class RoutesValidatorTest {
     @Test
     void missingBeanIsNamed() throws IOException {
         copyRoutes();
-        edit("call-routing.camel.yaml", "ref: deliveries", "ref: deliverys");
+        edit(
+                "call-routing.camel.yaml",
+                "        - choice:",
+                "        - bean:\n            ref: routingHelpers\n            method: decide\n        - choice:");
 
-        assertThat(only().toString()).contains("call-routing.camel.yaml:").contains("no bean named 'deliverys'");
+        assertThat(only().toString()).contains("call-routing.camel.yaml:").contains("no bean named 'routingHelpers'");
     }
 
     @Test
@@ -173,7 +176,7 @@ class RoutesValidatorTest {
         assertThat(validator.validate(dir).problems())
                 .extracting(Problem::toString)
                 .anySatisfy(p -> assertThat(p)
-                        .contains("teams.camel.yaml:4:")
+                        .contains("teams.camel.yaml:2:")
                         .contains("unknown parameter 'colour' of route template 'channel'"))
                 .anySatisfy(p -> assertThat(p)
                         .contains("slack-escalations.camel.yaml:")
@@ -195,6 +198,64 @@ class RoutesValidatorTest {
                         .contains("crm.camel.yaml:")
                         .contains("uses route template 'chanel', which no file defines"))
                 .hasSize(2);
+    }
+
+    /** The engine's routes are in the jar: an operator's file may not take one of their ids. */
+    @Test
+    void anOperatorFileReusingAnEngineRouteIdIsRefused() throws IOException {
+        copyRoutes();
+        Files.writeString(dir.resolve("mine.camel.yaml"), """
+                # a timer → a log line
+                - route:
+                    id: webhook-intake
+                    from:
+                      uri: timer:mine
+                      steps:
+                        - log:
+                            message: mine
+                """);
+
+        assertThat(only().toString())
+                .contains("mine.camel.yaml:")
+                .contains("route id 'webhook-intake' is the engine's own (camel/intake.camel.yaml in the jar)");
+    }
+
+    /**
+     * The routing table runs before the webhook is answered: a call to another system or a delay there is
+     * refused, saying why and where such a call belongs.
+     */
+    @Test
+    void aRoutingTableStepThatCouldMakeTheWebhookWaitIsRefused() throws IOException {
+        copyRoutes();
+        edit(
+                "call-routing.camel.yaml",
+                "        - choice:",
+                "        - delay:\n            constant: 1000\n        - to:\n            uri: http:crm.example/calls\n"
+                        + "        - choice:");
+
+        assertThat(validator.validate(dir).problems())
+                .extracting(Problem::toString)
+                .anySatisfy(p -> assertThat(p)
+                        .contains("call-routing.camel.yaml:")
+                        .contains("the routing table runs before the webhook is answered: no delay"))
+                .anySatisfy(p -> assertThat(p)
+                        .contains("no to")
+                        .contains("http:crm.example/calls")
+                        .contains("declare a destination for it"))
+                .hasSize(2);
+    }
+
+    /** A destination needs no routeId (its channel names its route) and requires what its url and token name. */
+    @Test
+    void aDestinationWithoutRouteIdOrRequiresIsNamedByItsChannelAndOffUntilItsUrlIsSet() throws IOException {
+        copyRoutes();
+
+        Report report = validator.validate(dir);
+
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.routeIds().get(dir.resolve("crm.camel.yaml"))).containsExactly("crm");
+        assertThat(report.destinations().get("crm").requires()).containsExactly("CRM_URL", "CRM_TOKEN");
+        assertThat(report.notes()).contains("crm is off: CRM_URL is not set");
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.slack.api.model.Message;
+import io.callhook.call.CallFacts;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SlackMessagesTest {
 
-    final SlackMessages messages = new SlackMessages(new SlackProperties(null, null, false, Duration.ofSeconds(1), 3));
+    final SlackMessages messages = new SlackMessages(new SlackProperties(null, null, false, Duration.ofSeconds(1)));
 
     @Test
     void mrkdwnControlCharactersAreEscapedSoTextCannotPingOrLink() {
@@ -102,7 +103,7 @@ class SlackMessagesTest {
 
     @Test
     void phoneNumbersAreMaskedWhenAsked() {
-        SlackMessages masking = new SlackMessages(new SlackProperties(null, null, true, Duration.ofSeconds(1), 3));
+        SlackMessages masking = new SlackMessages(new SlackProperties(null, null, true, Duration.ofSeconds(1)));
 
         Map<String, String> model =
                 masking.model(call(Map.of("customerPhone", "+1234567890", "fromNumber", "+0987654321")));
@@ -130,8 +131,14 @@ class SlackMessagesTest {
                 .hasMessageContaining("no \"text\" and no \"blocks\"");
     }
 
-    /** A call.ended envelope with this {@code data}. */
-    static Map<String, Object> call(Map<String, Object> data) {
-        return Map.of("id", "d-1", "event", "call.ended", "data", data);
+    /** The facts of a call.ended with these stored values (a duration in seconds as durationSeconds). */
+    static CallFacts call(Map<String, Object> data) {
+        Map<String, Object> row = new java.util.HashMap<>(data);
+        if (row.containsKey("duration")) {
+            row.put("durationSeconds", row.remove("duration"));
+        }
+        row.put("deliveryId", "d-1");
+        row.put("event", "call.ended");
+        return CallFacts.of(row);
     }
 }

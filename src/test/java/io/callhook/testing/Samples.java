@@ -56,4 +56,18 @@ public final class Samples {
     public String json() {
         return envelope.toString();
     }
+
+    private static final io.callhook.intake.WebhookReader READER =
+            new io.callhook.intake.WebhookReader(io.callhook.intake.IntakeProperties.defaults());
+
+    /** The event as intake reads it: its audit row's values by name (what a send reads back from the database). */
+    public java.util.Map<String, Object> row() {
+        return READER.event(json().getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null)
+                .row();
+    }
+
+    /** The call's facts, as a destination's message sees them. */
+    public io.callhook.call.CallFacts facts() {
+        return io.callhook.call.CallFacts.of(row());
+    }
 }

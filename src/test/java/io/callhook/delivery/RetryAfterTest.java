@@ -1,4 +1,4 @@
-package io.callhook.destination;
+package io.callhook.delivery;
 
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -16,7 +16,7 @@ class RetryAfterTest {
 
     @Test
     void secondsOnA429() {
-        assertThat(Sends.retryAfter(answer(429, "3"))).contains(Duration.ofSeconds(3));
+        assertThat(Holds.retryAfter(answer(429, "3"))).contains(Duration.ofSeconds(3));
     }
 
     @Test
@@ -24,22 +24,22 @@ class RetryAfterTest {
         String inTenSeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(
                 ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(10));
 
-        assertThat(Sends.retryAfter(answer(503, inTenSeconds)))
+        assertThat(Holds.retryAfter(answer(503, inTenSeconds)))
                 .hasValueSatisfying(wait -> assertThat(wait).isBetween(Duration.ofSeconds(8), Duration.ofSeconds(10)));
     }
 
     @Test
     void anHourIsCutToTheLongestWaitAllowed() {
-        assertThat(Sends.retryAfter(answer(429, "3600"))).contains(Sends.MAX_RETRY_AFTER);
+        assertThat(Holds.retryAfter(answer(429, "3600"))).contains(Holds.MAX_RETRY_AFTER);
     }
 
     @Test
     void otherStatusesGarbageAndPastDatesAreIgnored() {
-        assertThat(Sends.retryAfter(answer(404, "3"))).isEmpty();
-        assertThat(Sends.retryAfter(answer(429, "soon"))).isEmpty();
-        assertThat(Sends.retryAfter(answer(503, "Wed, 21 Oct 2015 07:28:00 GMT")))
+        assertThat(Holds.retryAfter(answer(404, "3"))).isEmpty();
+        assertThat(Holds.retryAfter(answer(429, "soon"))).isEmpty();
+        assertThat(Holds.retryAfter(answer(503, "Wed, 21 Oct 2015 07:28:00 GMT")))
                 .isEmpty();
-        assertThat(Sends.retryAfter(new HttpOperationFailedException("http://x", 429, "", null, null, "")))
+        assertThat(Holds.retryAfter(new HttpOperationFailedException("http://x", 429, "", null, null, "")))
                 .isEmpty();
     }
 

@@ -1,4 +1,4 @@
-package io.callhook.destination;
+package io.callhook.delivery;
 
 /**
  * A send a destination refused or could not take, as the retry policy reads it: transient (retried with

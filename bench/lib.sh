@@ -6,10 +6,10 @@ root=$(pwd)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# wrk and PostgreSQL from Debian's packages, the jar built if it is older than the sources
+# wrk, PostgreSQL and nginx from Debian's packages, the jar built if it is older than the sources
 bench_prepare() {
-  if ! command -v wrk >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    as_root apt-get install -y wrk postgresql >/dev/null 2>&1 || { as_root apt-get update >/dev/null; as_root apt-get install -y wrk postgresql >/dev/null; }
+  if ! command -v wrk >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v nginx >/dev/null; then
+    as_root apt-get install -y wrk postgresql nginx-light >/dev/null 2>&1 || { as_root apt-get update >/dev/null; as_root apt-get install -y wrk postgresql nginx-light >/dev/null; }
   fi
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   local jar
@@ -29,8 +29,8 @@ callhook_java_opts() {
   echo "$opts"
 }
 
-wrk_line() { # connections threads seconds → the BENCH line
-  wrk -t"$2" -c"$1" -d"$3"s -s bench/webhook.lua "http://127.0.0.1:$PORT/webhook" | grep '^BENCH'
+wrk_line() { # connections threads seconds [url] → the BENCH line
+  wrk -t"$2" -c"$1" -d"$3"s -s bench/webhook.lua "${4:-http://127.0.0.1:$PORT/webhook}" | grep '^BENCH'
 }
 field() { echo "$1" | sed -n "s/.*$2=\([0-9.]*\).*/\1/p"; }
 
@@ -76,14 +76,26 @@ pg_start() {
 pg_stop() { [ -d "$work/pg" ] && su postgres -c "$PG_BIN/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true; }
 psql() { su postgres -c "$PG_BIN/psql -h 127.0.0.1 -p $PG_PORT -U postgres -At $*"; }
 
-# events through the routing table since the start: the call-routing route's completed exchanges (each
-# one has recorded its channel rows), from the service's own metrics (started with CALLHOOK_ADMIN_TOKEN)
+# deliveries of a destination recorded SENT since the start, from the service's own metrics (started with
+# CALLHOOK_ADMIN_TOKEN)
 BENCH_TOKEN=bench-admin-token-0123456789
-routed() {
+sent() { # channel
   curl -sf -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$ADMIN_PORT/actuator/prometheus" \
-    | sed -n 's/^camel_exchanges_total{.*routeId="call-routing".*} \([0-9.E]*\)$/\1/p' \
+    | sed -n 's/^callhook_deliveries_total{channel="'"${1:-forward}"'",status="SENT"} \([0-9.E]*\)$/\1/p' \
     | awk '{printf "%d", $1}'
 }
+
+# A private nginx on 127.0.0.1:$NGINX_PORT that answers every request 200 at once: the delivered run's fast
+# receiver. nginx_stop ends it (the scripts' EXIT trap).
+NGINX_PORT=${NGINX_PORT:-18090}
+nginx_start() {
+  mkdir -p "$work/nginx"
+  sed -e "s|NGINX_DIR|$work/nginx|g" -e "s|NGINX_PORT|$NGINX_PORT|g" bench/nginx.conf > "$work/nginx/nginx.conf"
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" > "$work/nginx/out.log" 2>&1 &
+  for _ in $(seq 1 100); do curl -sf -X POST "http://127.0.0.1:$NGINX_PORT/" >/dev/null 2>&1 && return; sleep 0.05; done
+  echo "nginx did not start: $(cat "$work/nginx/error.log" 2>/dev/null)" >&2; return 1
+}
+nginx_stop() { [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true; }
 
 # the highest resident memory (MB) of a process, sampled once a second into a file until it ends
 rss_sampler() { # pid file

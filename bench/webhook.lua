@@ -15,7 +15,7 @@ end
 function init(args)
   prefix = wrk.thread:get("prefix") .. (args[1] and (args[1] .. "-") or "")
   wrk.method = "POST"
-  wrk.path = "/webhook"
+  -- the path is the URL's (/webhook, /floor, n8n's webhook path)
   wrk.headers["Content-Type"] = "application/json"
 end
 

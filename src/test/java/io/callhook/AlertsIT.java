@@ -41,8 +41,8 @@ import static org.awaitility.Awaitility.await;
             "spring.datasource.url=jdbc:h2:mem:alerts;DB_CLOSE_DELAY=-1",
             "callhook.alerts.interval=1s",
             "callhook.alerts.first-check=1s",
-            "callhook.delivery.retry.first-delay-ms=200",
-            "callhook.delivery.retry.max-delay-ms=1000",
+            "callhook.delivery.retry.first-delay=200ms",
+            "callhook.delivery.retry.max-delay=1000ms",
             "callhook.slack.min-interval=50ms"
         })
 class AlertsIT {

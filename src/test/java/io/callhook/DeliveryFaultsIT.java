@@ -41,8 +41,8 @@ import static org.awaitility.Awaitility.await;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.datasource.url=jdbc:h2:mem:delivery-faults;DB_CLOSE_DELAY=-1",
-            "callhook.delivery.retry.first-delay-ms=200",
-            "callhook.delivery.retry.max-delay-ms=1000",
+            "callhook.delivery.retry.first-delay=200ms",
+            "callhook.delivery.retry.max-delay=1000ms",
             "callhook.slack.min-interval=50ms",
             "callhook.admin.token=test-admin-token"
         })

@@ -156,8 +156,8 @@ class DestinationIT {
                                 "crm-token-7781",
                                 "CALLHOOK_ADMIN_TOKEN",
                                 ADMIN,
-                                "CALLHOOK_DELIVERY_RETRY_FIRST_DELAY_MS",
-                                "200"))
+                                "CALLHOOK_DELIVERY_RETRY_FIRST_DELAY",
+                                "200ms"))
                 .start();
         http = callhook.http();
     }

@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
         properties = {
             "spring.datasource.url=jdbc:h2:mem:forward;DB_CLOSE_DELAY=-1",
             "callhook.forward.token=crm-token",
-            "callhook.delivery.retry.first-delay-ms=200"
+            "callhook.delivery.retry.first-delay=200ms"
         })
 class ForwardIT {
 

@@ -68,7 +68,9 @@ class LargeDigestIT {
         // the tables as the service makes them, filled before it starts: its first digest covers them all
         Flyway.configure()
                 .dataSource(postgres.getPostgresDatabase())
-                .locations("classpath:db/migration")
+                .locations("classpath:db/migration", "classpath:db/vendor/postgresql")
+                // as the service migrates: CREATE INDEX CONCURRENTLY would wait for a lock held in a transaction
+                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
                 .load()
                 .migrate();
         long unsuccessful = storeCalls();

@@ -82,7 +82,10 @@ class SecretsStayOutOfLogsIT {
                 "CALLHOOK_MAIL_FROM",
                 "callhook@example.com",
                 "CALLHOOK_MAIL_TO",
-                "ops@example.com");
+                "ops@example.com",
+                // the per-delivery lines are DEBUG: what someone turns on at 3 a.m. must not leak either
+                "LOGGING_LEVEL_IO_CALLHOOK",
+                "DEBUG");
 
         try (JarProcess callhook = new JarProcess(workDir, environment).start()) {
             byte[] body = call.json().getBytes(StandardCharsets.UTF_8);

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import io.callhook.audit.AuditLog;
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -28,16 +29,28 @@ public class DeliveriesComponent extends DefaultComponent implements AuditLog.Co
     final Senders senders;
     final Holds holds;
     final SendMemory memory;
+    private final ObjectProvider<Verdicts> verdicts;
     private final Map<String, Set<DeliveriesConsumer>> consumers = new ConcurrentHashMap<>();
     private ScheduledExecutorService renewals;
 
     public DeliveriesComponent(
-            DeliveryQueue queue, DeliveryProperties properties, Senders senders, Holds holds, SendMemory memory) {
+            DeliveryQueue queue,
+            DeliveryProperties properties,
+            Senders senders,
+            Holds holds,
+            SendMemory memory,
+            ObjectProvider<Verdicts> verdicts) {
         this.queue = queue;
         this.properties = properties;
         this.senders = senders;
         this.holds = holds;
         this.memory = memory;
+        this.verdicts = verdicts;
+    }
+
+    /** The verdicts, for an error no step of the route handled (it counts as a failed try). */
+    Verdicts verdicts() {
+        return verdicts.getObject();
     }
 
     @Override

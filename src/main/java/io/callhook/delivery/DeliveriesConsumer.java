@@ -39,6 +39,8 @@ class DeliveriesConsumer extends DefaultConsumer implements ShutdownAware {
     static final String VERDICT = "callhookVerdict";
     /** Exchange property: set when a send was cut short (a stop), so its claim is given back. */
     static final String UNFINISHED = "callhookUnfinished";
+    /** Exchange property: set when a verdict could not be written: the claim is left to run out. */
+    static final String UNRECORDED = "callhookUnrecorded";
     /** Exchange property: when the send itself began (the pace step sets it), for the timeline. */
     static final String SENDING_SINCE = "callhookSendingSince";
 
@@ -220,6 +222,7 @@ class DeliveriesConsumer extends DefaultConsumer implements ShutdownAware {
         owed.forEach(o -> open.add(o.deliveryId()));
         live.put(token, new Batch(token, open));
         List<String> unfinished = new ArrayList<>();
+        List<String> leftToRunOut = new ArrayList<>();
         try {
             for (Owed delivery : owed) {
                 if (!running) {
@@ -227,8 +230,11 @@ class DeliveriesConsumer extends DefaultConsumer implements ShutdownAware {
                     continue;
                 }
                 try {
-                    if (!sendOne(delivery)) {
+                    Outcome outcome = sendOne(delivery);
+                    if (outcome == Outcome.UNFINISHED) {
                         unfinished.add(delivery.deliveryId());
+                    } else if (outcome == Outcome.UNRECORDED) {
+                        leftToRunOut.add(delivery.deliveryId());
                     }
                 } finally {
                     open.remove(delivery.deliveryId());
@@ -240,11 +246,32 @@ class DeliveriesConsumer extends DefaultConsumer implements ShutdownAware {
         } finally {
             live.remove(token);
             giveBack(unfinished, token);
+            if (!leftToRunOut.isEmpty()) {
+                log.warn(
+                        "{}: {} delivery(ies) sent whose outcome could not be recorded: sent again once their lease"
+                                + " runs out ({} s)",
+                        channel,
+                        leftToRunOut.size(),
+                        component.lease().toSeconds());
+            }
         }
     }
 
-    /** Sends one delivery through the route; false when it ended without a verdict. */
-    private boolean sendOne(Owed owed) {
+    /** What became of one delivery's exchange. */
+    private enum Outcome {
+        DECIDED,
+        UNFINISHED,
+        UNRECORDED
+    }
+
+    private static boolean decided(Exchange exchange) {
+        return Boolean.TRUE.equals(exchange.getProperty(VERDICT, Boolean.class))
+                || Boolean.TRUE.equals(exchange.getProperty(UNRECORDED, Boolean.class))
+                || Boolean.TRUE.equals(exchange.getProperty(UNFINISHED, Boolean.class));
+    }
+
+    /** Sends one delivery through the route. */
+    private Outcome sendOne(Owed owed) {
         Exchange exchange = createExchange(false);
         try {
             exchange.setProperty(Owed.PROPERTY, owed);
@@ -260,22 +287,33 @@ class DeliveriesConsumer extends DefaultConsumer implements ShutdownAware {
                 MDC.put("callId", callId.toString());
             }
             getProcessor().process(exchange);
-            if (exchange.getException() != null) {
+            Exception unhandled = exchange.getException();
+            if (unhandled != null && !decided(exchange)) {
+                // A defect, not the destination's answer: counted as a failed try like any other, so that it
+                // backs off and ends FAILED with the reason rather than being claimed again at once, forever.
                 log.error(
                         "Delivery {} {}: its send ended with an error no step handled: {}",
                         owed.deliveryId(),
                         channel,
-                        exchange.getException().toString());
+                        unhandled.toString());
+                exchange.setException(null);
+                exchange.setProperty(Exchange.EXCEPTION_CAUGHT, unhandled);
+                component.verdicts().failed(exchange);
             }
             Duration retry = exchange.getProperty(Verdicts.RETRY_IN, Duration.class);
             if (retry != null) {
                 nextDueNanos = Math.min(nextDueNanos, System.nanoTime() + retry.toNanos());
             }
+            if (Boolean.TRUE.equals(exchange.getProperty(UNRECORDED, Boolean.class))) {
+                return Outcome.UNRECORDED;
+            }
             return Boolean.TRUE.equals(exchange.getProperty(VERDICT, Boolean.class))
-                    && !Boolean.TRUE.equals(exchange.getProperty(UNFINISHED, Boolean.class));
+                            && !Boolean.TRUE.equals(exchange.getProperty(UNFINISHED, Boolean.class))
+                    ? Outcome.DECIDED
+                    : Outcome.UNFINISHED;
         } catch (Exception e) {
             log.error("Delivery {} {}: its send could not run: {}", owed.deliveryId(), channel, e.toString());
-            return false;
+            return Outcome.UNFINISHED;
         } finally {
             MDC.remove("deliveryId");
             MDC.remove("callId");

@@ -236,11 +236,14 @@ public class Verdicts {
                         false)));
     }
 
-    /** The consumer gives back a claim whose exchange ends without a verdict written (or with one not written). */
+    /**
+     * Tells the consumer the verdict was written; or that it could not be (the database refused it): then the
+     * claim is left to run out rather than given back, so the message goes out again a lease later, not at once
+     * and again while the database still refuses.
+     */
     private static void decided(Exchange exchange, Verdict verdict) {
-        if (verdict.failure == null) {
-            exchange.setProperty(DeliveriesConsumer.VERDICT, true);
-        }
+        exchange.setProperty(
+                verdict.failure == null ? DeliveriesConsumer.VERDICT : DeliveriesConsumer.UNRECORDED, true);
     }
 
     /** Wait before try {@code n + 1}: first delay × 2^(n-1), at most the longest, ±15%. */

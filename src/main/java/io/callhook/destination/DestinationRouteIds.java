@@ -1,8 +1,12 @@
 package io.callhook.destination;
 
+import java.util.Map;
+
 import org.apache.camel.CamelContext;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.ModelLifecycleStrategy;
+import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.RouteTemplateDefinition;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
@@ -12,6 +16,9 @@ import org.springframework.context.annotation.Configuration;
 /**
  * A destination's route is named by its channel: a {@code templatedRoute} of the channel template needs no
  * {@code routeId} (Camel would number it, route8…, and the console, the logs and the metrics would say so).
+ * Its steps' ids ({@code "{{channel}}-send"}) are given their parameters' values too: Camel resolves a
+ * template's placeholders only while it builds the route, and the ids read later (traces, the metrics, a
+ * step's errors) would otherwise still say {@code {{channel}}}.
  */
 @Configuration(proxyBeanMethods = false)
 class DestinationRouteIds {
@@ -22,6 +29,20 @@ class DestinationRouteIds {
                 : route.getTemplateParameters().get("channel");
         if (channel != null && !route.hasCustomIdAssigned()) {
             route.setId(channel.toString());
+        }
+        Map<String, Object> parameters = route.getTemplateParameters();
+        if (parameters == null || parameters.isEmpty()) {
+            return;
+        }
+        for (ProcessorDefinition<?> step :
+                ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(), ProcessorDefinition.class)) {
+            String id = step.getId();
+            if (id != null && id.contains("{{")) {
+                for (Map.Entry<String, Object> parameter : parameters.entrySet()) {
+                    id = id.replace("{{" + parameter.getKey() + "}}", String.valueOf(parameter.getValue()));
+                }
+                step.setId(id);
+            }
         }
     }
 

@@ -228,6 +228,10 @@ public class Messages {
                 Exchange.CONTENT_TYPE, destination.contentType().isEmpty() ? contentType : destination.contentType());
         // the receiver deduplicates on it: a send repeated after a crash is recognisable
         headers.put("Idempotency-Key", deliveryId);
+        if (destination.uri().startsWith("kafka:")) {
+            // a Kafka record's key: events spread over the partitions, repeats of one event share one
+            headers.put("kafka.KEY", deliveryId);
+        }
         headers.putAll(destination.headers());
         if (!destination.token().isEmpty()) {
             headers.put("Authorization", "Bearer " + destination.token());

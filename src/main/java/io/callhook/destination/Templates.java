@@ -74,7 +74,8 @@ public class Templates {
         return configuration;
     }
 
-    private static TemplateLoader loader(String location) {
+    /** The loader of the templates at {@code location}: a folder ({@code file:…}) or the jar's copy. */
+    public static TemplateLoader loader(String location) {
         if (location.startsWith("classpath:")) {
             return new ClassTemplateLoader(Templates.class, "/" + location.substring("classpath:".length()));
         }

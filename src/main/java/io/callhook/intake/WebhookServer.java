@@ -115,7 +115,15 @@ public class WebhookServer extends VertxPlatformHttpServer {
                         getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(getConfigurationPort())));
         // The answers Vert.x gives itself (no route, wrong method, body too large, a failure) are decided by
         // the top router: they are JSON like every other answer.
-        top.errorHandler(404, context -> answer(context, 404, "not found"));
+        top.errorHandler(404, context -> {
+            // a stop removes the routes' handlers before it closes the listener: a webhook arriving then is
+            // refused with an answer the platform retries, not a 404 it would take for a wrong address
+            if (getCamelContext().isStopping() || getCamelContext().isStopped()) {
+                answer(context, 503, "shutting down, retry later");
+            } else {
+                answer(context, 404, "not found");
+            }
+        });
         top.errorHandler(405, context -> answer(context, 405, "method not allowed"));
         top.errorHandler(413, context -> {
             // the rest of an oversized body is not read: the connection cannot be reused

@@ -27,6 +27,7 @@ import org.apache.camel.model.CircuitBreakerDefinition;
 import org.apache.camel.model.DelayDefinition;
 import org.apache.camel.model.EnrichDefinition;
 import org.apache.camel.model.ExpressionNode;
+import org.apache.camel.model.FilterDefinition;
 import org.apache.camel.model.OnExceptionDefinition;
 import org.apache.camel.model.OnWhenDefinition;
 import org.apache.camel.model.PollDefinition;
@@ -42,6 +43,7 @@ import org.apache.camel.model.ThrottleDefinition;
 import org.apache.camel.model.ToDefinition;
 import org.apache.camel.model.ToDynamicDefinition;
 import org.apache.camel.model.TransactedDefinition;
+import org.apache.camel.model.WhenDefinition;
 import org.apache.camel.model.WireTapDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.model.language.MethodCallExpression;
@@ -521,7 +523,7 @@ public class RoutesValidator {
         for (OnExceptionDefinition onException : configuration.getOnExceptions()) {
             OnWhenDefinition onWhen = onException.getOnWhen();
             if (onWhen != null) {
-                checkExpression(file, onException.getLineNumber(), onWhen.getExpression(), problems);
+                checkExpression(file, onException.getLineNumber(), onWhen.getExpression(), true, problems);
             }
             checkSteps(file, onException.getOutputs(), problems);
         }
@@ -539,13 +541,39 @@ public class RoutesValidator {
             checkBean(file, bean.getLineNumber(), bean.getRef(), problems);
         }
         for (ExpressionNode node : ProcessorDefinitionHelper.filterTypeInOutputs(steps, ExpressionNode.class)) {
-            checkExpression(file, node.getLineNumber(), node.getExpression(), problems);
+            boolean predicate = node instanceof FilterDefinition;
+            checkExpression(file, node.getLineNumber(), node.getExpression(), predicate, problems);
+        }
+        for (WhenDefinition when : ProcessorDefinitionHelper.filterTypeInOutputs(steps, WhenDefinition.class)) {
+            checkExpression(file, when.getLineNumber(), when.getExpression(), true, problems);
         }
     }
 
-    private void checkExpression(Path file, int line, ExpressionDefinition expression, List<Problem> problems) {
+    private void checkExpression(
+            Path file, int line, ExpressionDefinition expression, boolean predicate, List<Problem> problems) {
         if (expression instanceof MethodCallExpression method) {
             checkBean(file, line, method.getRef(), problems);
+        } else if (expression != null && "simple".equals(expression.getLanguage())) {
+            checkSimple(file, line, expression.getExpression(), predicate, problems);
+        }
+    }
+
+    /**
+     * A simple expression that does not parse (a brace left open, an unknown function) fails at the first
+     * message that reaches it: parsed here as the step will parse it (a condition as a predicate).
+     */
+    private void checkSimple(Path file, int line, String text, boolean predicate, List<Problem> problems) {
+        if (text == null || text.contains("{{")) {
+            return; // a template's parameter: known only once the template is used
+        }
+        try {
+            if (predicate) {
+                camel.resolveLanguage("simple").createPredicate(text);
+            } else {
+                camel.resolveLanguage("simple").createExpression(text);
+            }
+        } catch (RuntimeException e) {
+            problems.add(new Problem(file, line, "simple expression does not parse: " + describe(e)));
         }
     }
 

@@ -36,7 +36,7 @@ class RoutesValidatorTest {
         assertThat(report.problems()).isEmpty();
         assertThat(report.routes()).hasSizeGreaterThanOrEqualTo(5);
         assertThat(report.templates()).isGreaterThanOrEqualTo(6);
-        assertThat(report.destinations()).hasSize(7);
+        assertThat(report.destinations()).hasSize(8);
         assertThat(report.notes())
                 .contains("teams is off: TEAMS_WEBHOOK_URL is not set")
                 .contains("email is off: callhook.mail.host (CALLHOOK_MAIL_HOST) is not set")
@@ -94,6 +94,20 @@ class RoutesValidatorTest {
                 "        - bean:\n            ref: routingHelpers\n            method: decide\n        - choice:");
 
         assertThat(only().toString()).contains("call-routing.camel.yaml:").contains("no bean named 'routingHelpers'");
+    }
+
+    /** A condition with a brace left open would fail at the first call that reaches it: validate says so. */
+    @Test
+    void aConditionThatDoesNotParseIsNamedWithItsLine() throws IOException {
+        copyRoutes();
+        edit(
+                "call-routing.camel.yaml",
+                "${variable.outcome} == 'unsuccessful'",
+                "${variable.outcome == 'unsuccessful'");
+
+        assertThat(only().toString())
+                .containsPattern("call-routing.camel.yaml:\\d+: simple expression does not parse")
+                .contains("variable.outcome == 'unsuccessful'");
     }
 
     @Test
@@ -204,16 +218,7 @@ class RoutesValidatorTest {
     @Test
     void anOperatorFileReusingAnEngineRouteIdIsRefused() throws IOException {
         copyRoutes();
-        Files.writeString(dir.resolve("mine.camel.yaml"), """
-                # a timer → a log line
-                - route:
-                    id: webhook-intake
-                    from:
-                      uri: timer:mine
-                      steps:
-                        - log:
-                            message: mine
-                """);
+        Files.writeString(dir.resolve("mine.camel.yaml"), RoutesFolder.REUSING_AN_ENGINE_ROUTE_ID);
 
         assertThat(only().toString())
                 .contains("mine.camel.yaml:")

@@ -24,14 +24,14 @@ public final class Databases {
         return migrated("jdbc:h2:mem:" + name + "-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
     }
 
-    /** The H2 database at this URL with callhook's tables. */
+    /** The H2 database at this URL with callhook's tables and indexes, migrated as the service migrates it. */
     public static JdbcDataSource migrated(String url) {
         JdbcDataSource database = new JdbcDataSource();
         database.setURL(url);
         database.setUser("sa");
         Flyway.configure()
                 .dataSource(database)
-                .locations("classpath:db/migration")
+                .locations("classpath:db/migration", "classpath:db/vendor/h2")
                 .load()
                 .migrate();
         return database;

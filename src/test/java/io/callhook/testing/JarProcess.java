@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
@@ -56,6 +58,37 @@ public final class JarProcess implements AutoCloseable {
     public JarProcess jvm(String... options) {
         this.jvm = List.of(options);
         return this;
+    }
+
+    /**
+     * The JVM settings bin/callhook runs the service with (its {@code JAVA_OPTS} default, read from the script so
+     * a test cannot drift from it): its 160 MB heap, and the exit on {@code OutOfMemoryError}. Before start.
+     */
+    public JarProcess asTheScriptRunsIt() {
+        try {
+            Matcher options = Pattern.compile(": \"\\$\\{JAVA_OPTS:=(.*)}\"")
+                    .matcher(Files.readString(Path.of("bin", "callhook")));
+            if (!options.find()) {
+                throw new IllegalStateException("no JAVA_OPTS default in bin/callhook");
+            }
+            return jvm(options.group(1).trim().split("\\s+"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The process's resident memory now, in bytes (VmRSS), 0 once it has ended. */
+    public long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+            return 0;
+        } catch (IOException ended) {
+            return 0;
+        }
     }
 
     /**
@@ -137,6 +170,11 @@ public final class JarProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvm);
+        // for a diagnosing run, e.g. CALLHOOK_TEST_JVM_OPTIONS=-XX:NativeMemoryTracking=summary
+        String extra = System.getenv("CALLHOOK_TEST_JVM_OPTIONS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
         command.addAll(javaJar ? List.of("-jar", jar().toString()) : launch());
         command.addAll(List.of(
                 "--server.port=" + port, "--callhook.webhook.port=" + webhookPort, "--server.address=127.0.0.1"));

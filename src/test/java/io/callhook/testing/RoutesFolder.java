@@ -52,4 +52,16 @@ public final class RoutesFolder {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** An operator's file that takes the id of the engine's intake route (which validate refuses). */
+    public static final String REUSING_AN_ENGINE_ROUTE_ID = """
+            # a timer → a log line
+            - route:
+                id: webhook-intake
+                from:
+                  uri: timer:mine
+                  steps:
+                    - log:
+                        message: mine
+            """;
 }

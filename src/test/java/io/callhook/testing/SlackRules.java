@@ -34,6 +34,15 @@ public final class SlackRules implements ResponseDefinitionTransformerV2 {
                 .build();
     }
 
+    /** Slack's answer to a message over its rate limit: 429, asking to wait {@code seconds}. */
+    public static ResponseDefinition rateLimited(int seconds) {
+        return ResponseDefinitionBuilder.responseDefinition()
+                .withStatus(429)
+                .withHeader("Retry-After", Integer.toString(seconds))
+                .withBody("rate_limited")
+                .build();
+    }
+
     static String refusal(JsonNode message) {
         if (message == null || !message.isObject()) {
             return "invalid_payload";

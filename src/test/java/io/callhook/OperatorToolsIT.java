@@ -204,8 +204,14 @@ class OperatorToolsIT {
         Path broken = workDir.resolve("broken.json");
         Files.writeString(broken, "{\"event\": \"call.ended\", ");
 
+        Path invalid = workDir.resolve("invalid.json");
+        Files.writeString(invalid, "{\"id\":\"x\",\"event\":\"call.ended\",\"data\":{\"duration\":\"long\"}}");
+
         Result mistake = command(List.of("preview", routes.toString(), payload.toString()), Map.of());
         Result notJson = command(List.of("preview", routes.toString(), broken.toString()), Map.of());
+        Result notAnEvent = command(
+                List.of("preview", RoutesFolder.copyTo(workDir.resolve("good")).toString(), invalid.toString()),
+                Map.of());
 
         assertThat(mistake.exit()).as(mistake.output()).isEqualTo(1);
         assertThat(mistake.output())

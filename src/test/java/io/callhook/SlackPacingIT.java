@@ -70,6 +70,8 @@ class SlackPacingIT {
     @DynamicPropertySource
     static void channels(DynamicPropertyRegistry properties) {
         properties.add("callhook.slack.webhook-url", () -> slack.baseUrl() + "/services/team");
+        // the alerts to the same webhook as the team's messages, as a small team sets it up
+        properties.add("callhook.slack.alerts-webhook-url", () -> slack.baseUrl() + "/services/team");
     }
 
     @LocalServerPort
@@ -142,13 +144,42 @@ class SlackPacingIT {
         assertThat(applied).as("time for the edit to apply").isLessThan(Duration.ofSeconds(10));
     }
 
+    /**
+     * slack and slack-alerts posting to the same webhook share its pace and its Retry-After: paced by
+     * destination (as before issue 24), the two would post twice as fast as the webhook takes and draw a 429
+     * for about every other message.
+     */
+    @Test
+    void twoDestinationsPostingToOneWebhookShareItsPace() throws Exception {
+        int acceptedBefore = limit.accepted();
+        int refusedBefore = limit.refused();
+        List<String> team = postBurst("call-ended-unknown-outcome", BURST / 2);
+        List<String> alerts = postBurst("call-ended-unsuccessful", BURST / 2);
+
+        awaitAllSent("slack", team, Duration.ofSeconds(90));
+        awaitAllSent("slack-alerts", alerts, Duration.ofSeconds(90));
+
+        assertEachAcceptedOnce(team);
+        assertEachAcceptedOnce(alerts);
+        assertThat(limit.refused() - refusedBefore)
+                .as("429s drawn by %d messages to one webhook from two destinations", 2 * (BURST / 2))
+                .isLessThanOrEqualTo(5);
+        System.out.printf(
+                "Two destinations, one webhook: %d posts accepted, %d answered 429%n",
+                limit.accepted() - acceptedBefore, limit.refused() - refusedBefore);
+    }
+
     List<String> postBurst() throws Exception {
+        return postBurst("call-ended-unknown-outcome", BURST);
+    }
+
+    List<String> postBurst(String sample, int calls) throws Exception {
         Http http = new Http(webhook.getPort(), port);
         List<String> ids = new ArrayList<>();
         ExecutorService senders = Executors.newFixedThreadPool(8);
         List<Future<Integer>> answers = new ArrayList<>();
-        for (int i = 0; i < BURST; i++) {
-            Samples call = Samples.of("call-ended-unknown-outcome");
+        for (int i = 0; i < calls; i++) {
+            Samples call = Samples.of(sample);
             ids.add(call.id());
             answers.add(
                     senders.submit(() -> http.postJson("/webhook", call.json()).statusCode()));
@@ -161,11 +192,16 @@ class SlackPacingIT {
     }
 
     void awaitAllSent(List<String> ids, Duration within) {
+        awaitAllSent("slack", ids, within);
+    }
+
+    void awaitAllSent(String channel, List<String> ids, Duration within) {
         await().atMost(within)
                 .pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> assertThat(jdbc.queryForList(
-                                "SELECT delivery_id FROM call_delivery WHERE channel = 'slack' AND status = 'SENT'",
-                                String.class))
+                                "SELECT delivery_id FROM call_delivery WHERE channel = ? AND status = 'SENT'",
+                                String.class,
+                                channel))
                         .containsAll(ids));
     }
 

@@ -44,12 +44,14 @@ start_app() { # directory, then environment assignments
     sleep 0.05
   done
   READY_MS=$(( ($(date +%s%N) - begin) / 1000000 ))
-  APP_PID=$(pgrep -f "server.port=$ADMIN_PORT" | head -1)
+  APP_PID=$(pgrep -f "CallhookApplication .*server.port=$ADMIN_PORT" | head -1)
 }
 
-stop_app() {
+stop_app() { # SIGTERM, as systemd stops it; a service still up after 60 s is a finding, and is killed
   kill "$APP_PID" 2>/dev/null || true
-  while kill -0 "$APP_PID" 2>/dev/null; do sleep 0.2; done
+  for _ in $(seq 1 300); do kill -0 "$APP_PID" 2>/dev/null || return 0; sleep 0.2; done
+  echo "callhook (pid $APP_PID) still running 60 s after SIGTERM: killed" >&2
+  kill -9 "$APP_PID" 2>/dev/null || true
 }
 
 # CPU time (clock ticks) used so far by the processes given, together

@@ -127,6 +127,15 @@ final class AuditJournal implements AutoCloseable {
      * not lose them. When it throws, the segment holds none of them.
      */
     synchronized void append(List<Map<String, Object>> rows) throws IOException {
+        append(rows, force);
+    }
+
+    /**
+     * The same, forced to the device only with {@code durable} (and the journal's {@code force}): what a power
+     * cut may cost is then a record that only ever repeats work (a verdict: the message is sent again), never
+     * an acknowledged event. The next forced append flushes it with its own.
+     */
+    synchronized void append(List<Map<String, Object>> rows, boolean durable) throws IOException {
         if (current == null) {
             startSegment();
         }
@@ -143,7 +152,7 @@ final class AuditJournal implements AutoCloseable {
         try {
             // one write of the buffer's own array, no copy
             buffer.writeTo(Channels.newOutputStream(current));
-            if (force) {
+            if (force && durable) {
                 current.force(false);
             }
         } catch (IOException e) {

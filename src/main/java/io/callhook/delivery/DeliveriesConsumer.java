@@ -155,7 +155,8 @@ class DeliveriesConsumer extends DefaultConsumer implements ShutdownAware {
                 pause(min(held, component.properties.poll()));
                 continue;
             }
-            List<Owed> batch = claim(sender);
+            int most = batchSize(sender);
+            List<Owed> batch = claim(sender, most);
             if (batch == null) {
                 await(seen, component.properties.poll());
                 continue;
@@ -169,16 +170,27 @@ class DeliveriesConsumer extends DefaultConsumer implements ShutdownAware {
                 await(seen, wait);
                 continue;
             }
+            if (batch.size() >= most) {
+                // A full batch: more is likely due. Another sender that found nothing a moment ago (it queried
+                // while this one held the rows, which SKIP LOCKED passes by) claims the next batch now rather
+                // than at its next poll; it wakes the next in turn.
+                wake();
+            }
             sendAll(batch);
         }
     }
 
-    /** The next batch, null when claiming failed (the database away a moment). */
-    private List<Owed> claim(Senders.Sender sender) {
+    /** As many as the destination's pace sends in about ten seconds, when it has one; the endpoint's batch. */
+    private int batchSize(Senders.Sender sender) {
         int most = endpoint.getBatch();
         if (sender.perSecond() > 0) {
             most = Math.max(1, Math.min(most, sender.perSecond() * 10 / endpoint.getConsumers()));
         }
+        return most;
+    }
+
+    /** The next batch, null when claiming failed (the database away a moment). */
+    private List<Owed> claim(Senders.Sender sender, int most) {
         List<Long> reserved = new ArrayList<>();
         String token = component.queue.token(batches.incrementAndGet());
         try {

@@ -39,9 +39,18 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class DeliveryQueue {
 
-    private static final String CANDIDATES = "SELECT delivery_id, attempts, event_bytes FROM call_delivery"
-            + " WHERE channel = ? AND status = 'PENDING' AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)"
-            + " ORDER BY due_at FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED";
+    private static final String DUE = "SELECT delivery_id, attempts, event_bytes FROM call_delivery"
+            + " WHERE channel = ? AND status = 'PENDING' AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)";
+    /** PostgreSQL: oldest first by the partial queue index, locking only the rows it returns. */
+    private static final String CANDIDATES = DUE + " ORDER BY due_at FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED";
+    /**
+     * H2 locks every row that matches before it sorts and cuts: with ORDER BY a claim of 50 from 20,000 PENDING
+     * rows took 26 ms (0.16 ms without), and the senders spent 40 % of their CPU claiming. Without ORDER BY it
+     * walks the queue index (channel, status, due_at), so the rows still come oldest first, and stops at the
+     * batch (DeliveryQueueTest holds it to that order).
+     */
+    private static final String CANDIDATES_H2 = DUE + " FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED";
+
     private static final String CLAIM = "UPDATE call_delivery SET lease_owner = ?, lease_token = ?, lease_until = ?"
             + " WHERE channel = ? AND delivery_id = ANY(?) AND status = 'PENDING'";
     private static final String RENEW = "UPDATE call_delivery SET lease_until = ?"
@@ -136,7 +145,7 @@ public class DeliveryQueue {
             relaxCommit();
             List<Owed> taken = new ArrayList<>();
             jdbc.query(
-                    CANDIDATES,
+                    database.postgres() ? CANDIDATES : CANDIDATES_H2,
                     (ResultSet row) -> {
                         long bytes = row.getLong(3);
                         if (fits.test(bytes)) {

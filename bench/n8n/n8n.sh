@@ -5,7 +5,7 @@
 #
 # Why 1.123.50: the newest 1.x the registry offers that runs on Debian's Node 20 (from 1.123.66 on, n8n's
 # expression engine needs isolated-vm 6, which builds only against Node 22). Installed with its install
-# scripts off (a dependency would download from a CDN, not the registry), then sqlite3 built from source.
+# scripts off (a dependency would download from a CDN, not the registry) and xlsx taken from the registry, then sqlite3 built from source.
 N8N_VERSION=${BENCH_N8N_VERSION:-1.123.50}
 N8N_PORT=${N8N_PORT:-18095}
 N8N_URL="http://127.0.0.1:$N8N_PORT/webhook/callhook"
@@ -20,7 +20,8 @@ n8n_prepare() {
   if [ ! -x "$N8N_HOME/node_modules/.bin/n8n" ] || [ ! -f "$N8N_HOME/.built" ]; then
     echo "installing n8n $N8N_VERSION into $N8N_HOME (once)…"
     mkdir -p "$N8N_HOME"
-    echo '{"name":"callhook-bench-n8n","private":true}' > "$N8N_HOME/package.json"
+    # n8n pins xlsx to a tarball on cdn.sheetjs.com, which is not a package registry: the registry's last xlsx
+    echo '{"name":"callhook-bench-n8n","private":true,"overrides":{"xlsx":"0.18.5"}}' > "$N8N_HOME/package.json"
     if ! (cd "$N8N_HOME" && npm install --no-audit --no-fund --ignore-scripts "n8n@$N8N_VERSION" > install.log 2>&1 \
         && npm rebuild sqlite3 >> install.log 2>&1); then
       echo "n8n could not be installed (see $N8N_HOME/install.log): left out of this run" >&2

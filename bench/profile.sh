@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Where the CPU goes at sustained saturation: bash bench/profile.sh [h2|postgresql] (about 5 minutes)
 #
+# BENCH_DELIVERED=1 profiles the delivered road: the forward destination on, pointed at the bench's nginx
+# (every event also owes one unpaced HTTP send, as bench/run.sh's *-delivered runs).
+#
 # Starts callhook cold through bin/callhook with Java Flight Recorder on (settings=profile), drives 32
 # connections of continuous load for BENCH_SUSTAIN s (default 120), no pause, and records the last
 # BENCH_RECORD s of it (default 60, the JIT's first minute left out). Prints the busiest methods (samples
@@ -14,7 +17,7 @@ SUSTAIN=${BENCH_SUSTAIN:-120}
 RECORD=${BENCH_RECORD:-60}
 PG_PORT=15432
 work=$(mktemp -d)
-trap 'pkill -f "server.port=$ADMIN_PORT" 2>/dev/null || true; pg_stop; rm -rf "$work"' EXIT
+trap 'pkill -f "server.port=$ADMIN_PORT" 2>/dev/null || true; nginx_stop; pg_stop; rm -rf "$work"' EXIT
 
 bench_prepare
 env=()
@@ -22,6 +25,11 @@ if [ "$DB" = postgresql ]; then
   pg_start
   env=(SPRING_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/postgres" SPRING_DATASOURCE_USERNAME=postgres
     SPRING_DATASOURCE_PASSWORD=)
+fi
+if [ "${BENCH_DELIVERED:-0}" = 1 ]; then
+  nginx_start
+  env+=(CALLHOOK_FORWARD_URL="http://127.0.0.1:$NGINX_PORT/forward" CALLHOOK_DELIVERY_CONSUMERS=${BENCH_CONSUMERS:-8})
+  DB=$DB-delivered
 fi
 mkdir -p bench/profiles
 jfr_file="$root/bench/profiles/$DB-$(date -u +%Y%m%dT%H%M%S).jfr"

@@ -106,7 +106,7 @@ callhook() { # name, path, then environment assignments
     rows=$(psql -c "'SELECT count(*) FROM call_audit'")
     psql -c "'TRUNCATE call_audit, call_delivery, delivery_attempt'" >/dev/null
   fi
-  F[$name.audit]="${F[$name.acked]} answered 2xx, $rows rows$([ -n "$all_sent" ] && echo ", $all_sent SENT"):"
+  F[$name.audit]="${F[$name.acked]} answered 2xx, $rows rows$([ -n "$all_sent" ] && echo ", $all_sent SENT" || true):"
   F[$name.audit]+=" $([ "$rows" -ge "${F[$name.acked]}" ] && [ "${all_sent:-$rows}" -ge "${F[$name.acked]}" ] && echo ok || echo FAIL)"
 }
 

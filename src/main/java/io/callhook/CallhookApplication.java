@@ -18,9 +18,14 @@ public class CallhookApplication {
 
     /**
      * Runs the service; or with {@code validate [routes-dir]} checks a routes folder, with
-     * {@code preview [routes-dir] <payload.json>} shows what it would do with one event, and exits.
+     * {@code preview [routes-dir] <payload.json>} shows what it would do with one event, and exits; with
+     * {@code --version} prints the version and exits.
      */
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("--version") || args[0].equals("version"))) {
+            System.out.println("callhook " + Version.current());
+            System.exit(0);
+        }
         if (args.length > 0 && args[0].equals("validate")) {
             System.exit(ValidateCommand.run(Arrays.asList(args).subList(1, args.length), System.out));
         }

@@ -6,6 +6,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * The admin API's bearer token, also the console's sign-in secret; unset turns both off. No default. A token
  * that could be guessed is refused at start: at least {@link #MIN_LENGTH} characters, no spaces or control
  * characters (e.g. {@code openssl rand -hex 24}).
+ *
+ * @param token the bearer token of the admin API (and of actuator endpoints other than health) and the
+ *     console's sign-in secret, at least 16 characters; unset: both are off
  */
 @ConfigurationProperties("callhook.admin")
 public record AdminProperties(String token) {

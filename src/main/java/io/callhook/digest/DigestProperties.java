@@ -9,6 +9,10 @@ import org.springframework.scheduling.support.CronExpression;
 /**
  * The periodic digest email: when it goes ({@code cron}, six fields with seconds first, as Spring and
  * Quartz write it) and which calls it covers (the {@code window} before that moment, whatever the schedule).
+ *
+ * @param cron when the digest email goes: six fields, seconds first ({@code 0 0 8 * * MON-FRI})
+ * @param window the calls it covers, before each run
+ * @param zone the time zone of the schedule and of the digest's times
  */
 @ConfigurationProperties("callhook.digest")
 public record DigestProperties(

@@ -19,6 +19,7 @@ import org.springframework.util.unit.DataSize;
  * @param requestTimeout a request not answered by then gets 503, well inside the platform's own timeout
  * @param idleTimeout a connection that carries nothing for this long is closed: one that never sends a request,
  *     or stalls in the middle of one; longer than the request timeout, so an answer in the making is not cut
+ * @param maxBodySize the largest body accepted ({@code 512KB}, {@code 2MB}); a larger one is answered 413
  * @param secret one secret, or several comma-separated while rotating; unset accepts unsigned deliveries
  * @param signature {@code standard-webhooks} (HMAC headers) or {@code shared-secret} (a static header)
  * @param secretHeader the header carrying a shared secret; {@code Authorization} expects {@code Bearer <secret>}

@@ -8,7 +8,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * How long events are kept ({@code max-age}; {@code 0}: forever) and how many are deleted per transaction
  * ({@code batch-size}: small, so that a purge never holds locks or the pool long enough to slow intake).
- * How often it runs is {@code callhook.retention.interval}, read by routes/retention.camel.yaml.
+ * How often it runs is {@code callhook.retention.interval}, read by the engine's retention route.
+ *
+ * @param maxAge events (with their deliveries) older than this are deleted; one that still owes a send is kept;
+ *     {@code 0}: keep everything
+ * @param batchSize events deleted per transaction
  */
 @ConfigurationProperties("callhook.retention")
 public record RetentionProperties(

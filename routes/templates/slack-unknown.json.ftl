@@ -10,7 +10,7 @@
     {
       "type": "section",
       "fields": [
-        { "type": "mrkdwn", "text": "*Customer*\n${body.customerName} (${body.customerPhone})" },
+        { "type": "mrkdwn", "text": "*Customer*\n${body.customer}" },
         { "type": "mrkdwn", "text": "*Agent*\n${body.agentName}" },
         { "type": "mrkdwn", "text": "*Direction*\n${body.direction}" },
         { "type": "mrkdwn", "text": "*Duration*\n${body.duration}" },
@@ -18,6 +18,12 @@
         { "type": "mrkdwn", "text": "*Status*\n${body.status}" }
       ]
     },
+<#if body.link?has_content>
+    {
+      "type": "section",
+      "text": { "type": "mrkdwn", "text": "<${body.link}|Open this call in the console>" }
+    },
+</#if>
     {
       "type": "context",
       "elements": [ { "type": "mrkdwn", "text": "Call ${body.callId} · delivery ${body.deliveryId}" } ]

@@ -14,7 +14,7 @@
           { "type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true,
             "text": "${body.outcomeTitle} call with ${body.customerName}" },
           { "type": "FactSet", "facts": [
-            { "title": "Customer", "value": "${body.customerName} (${body.customerPhone})" },
+            { "title": "Customer", "value": "${body.customer}" },
             { "title": "Agent", "value": "${body.agentName}" },
             { "title": "Direction", "value": "${body.direction}" },
             { "title": "Duration", "value": "${body.duration}" },
@@ -23,7 +23,10 @@
           { "type": "TextBlock", "wrap": true, "text": "${body.summary}" },
           { "type": "TextBlock", "wrap": true, "isSubtle": true, "size": "Small",
             "text": "Call ${body.callId} · delivery ${body.deliveryId}" }
-        ]
+        ]<#if body.link?has_content>,
+        "actions": [
+          { "type": "Action.OpenUrl", "title": "Open this call in the console", "url": "${body.link}" }
+        ]</#if>
       }
     }
   ]

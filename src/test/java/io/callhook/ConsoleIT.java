@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.icegreen.greenmail.util.GreenMail;
 import io.callhook.intake.WebhookServer;
+import io.callhook.testing.BlockKitPage;
 import io.callhook.testing.Http;
+import io.callhook.testing.Mailbox;
 import io.callhook.testing.Samples;
 import io.callhook.testing.SmtpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -57,7 +59,10 @@ import static org.awaitility.Awaitility.await;
         properties = {
             "spring.datasource.url=jdbc:h2:mem:console;DB_CLOSE_DELAY=-1",
             "callhook.admin.token=console-test-token-0123",
-            "callhook.slack.min-interval=50ms"
+            "callhook.slack.min-interval=50ms",
+            // messages link to the console as operators reach it, and show times in the operators' zone
+            "callhook.console-url=https://callhook.example.com:8081",
+            "callhook.time-zone=Europe/Paris"
         })
 class ConsoleIT {
 
@@ -361,6 +366,103 @@ class ConsoleIT {
         } finally {
             browser.quit();
         }
+    }
+
+    /**
+     * The messages as people read them: the email in Chromium, the Slack message drawn as Slack draws Block Kit.
+     * Each links to its call's page in the console, shows times in the operators' zone as people write them and
+     * the reason as words, and a missing name as the number alone. The pictures are the ones in docs/.
+     */
+    @Test
+    void messagesLeadToTheCallAndReadAsPeopleWriteThem() throws Exception {
+        Http http = new Http(webhook.getPort(), port);
+        slack.stubFor(post(urlPathEqualTo("/services/team"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+        slack.stubFor(post(urlPathEqualTo("/services/alerts"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+        Samples successful = Samples.of("call-ended");
+        Samples nameless = Samples.of("call-ended-unsuccessful").data(d -> d.remove("customerName"));
+        assertThat(http.postJson("/webhook", successful.json()).statusCode()).isEqualTo(200);
+        assertThat(http.postJson("/webhook", nameless.json()).statusCode()).isEqualTo(200);
+
+        Mailbox mailbox = new Mailbox(smtp);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !mailbox.about(successful.id()).isEmpty());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> slack.getAllServeEvents().stream()
+                        .anyMatch(e -> e.getRequest().getUrl().equals("/services/alerts")
+                                && e.getRequest().getBodyAsString().contains(nameless.id())));
+        var mail = mailbox.about(successful.id()).get(0);
+        String html = Mailbox.html(mail);
+        String text = Mailbox.text(mail);
+        String slackJson = slack.getAllServeEvents().stream()
+                .filter(e -> e.getRequest().getBodyAsString().contains(nameless.id()))
+                .findFirst()
+                .orElseThrow()
+                .getRequest()
+                .getBodyAsString();
+        String console = "https://callhook.example.com:8081/console/events/";
+
+        // as sent: the link, the time in Paris on 5 April 2026 (summer time), the reason as words
+        assertThat(html)
+                .contains("<a href=\"" + console + successful.id() + "\"", "Open this call in the console")
+                .contains("5 Apr 2026, 16:00 CEST", "5 Apr 2026, 16:04 CEST", "Agent hung up", "John Doe (+1234567890)")
+                .doesNotContain("2026-04-05T14:00:00Z", "agent_hangup");
+        assertThat(text).contains("Open this call in the console: " + console + successful.id(), "Agent hung up");
+        List<String> slackTexts = new java.util.ArrayList<>();
+        texts(Samples.JSON.readTree(slackJson), slackTexts);
+        assertThat(slackTexts)
+                .contains("<" + console + nameless.id() + "|Open this call in the console>", "*Customer*\n+1234567890")
+                .anyMatch(t -> t.contains("Customer hung up"))
+                .noneMatch(t -> t.contains("(+1234567890)") || t.contains("customer_hangup"));
+
+        // as seen: the email in the browser, the Slack message drawn as Block Kit
+        Path pages = Files.createDirectories(Path.of("target", "messages"));
+        Path emailPage = pages.resolve("email.html");
+        Files.writeString(emailPage, html);
+        Path slackPage = pages.resolve("slack.html");
+        Files.writeString(slackPage, BlockKitPage.html(slackJson));
+        WebDriver browser = browser();
+        try {
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(760, 760));
+            browser.get(emailPage.toUri().toString());
+            String seen = browser.findElement(By.tagName("body")).getText();
+            assertThat(seen)
+                    .contains("Successful call with John Doe", "Started 5 Apr 2026, 16:00 CEST", "Agent hung up");
+            assertThat(browser.findElement(By.linkText("Open this call in the console"))
+                            .getAttribute("href"))
+                    .isEqualTo(console + successful.id());
+            picture(browser, "email-summary.png");
+
+            browser.get(slackPage.toUri().toString());
+            seen = browser.findElement(By.tagName("body")).getText();
+            assertThat(seen)
+                    .contains("Unsuccessful call with +1234567890", "Customer hung up", "Customer\n+1234567890");
+            assertThat(browser.findElement(By.linkText("Open this call in the console"))
+                            .getAttribute("href"))
+                    .isEqualTo(console + nameless.id());
+            picture(browser, "slack-message.png");
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /** Every string under a "text" key, however deep: what Slack shows of a message. */
+    static void texts(com.fasterxml.jackson.databind.JsonNode node, List<String> into) {
+        node.fields().forEachRemaining(field -> {
+            if (field.getKey().equals("text") && field.getValue().isTextual()) {
+                into.add(field.getValue().asText());
+            }
+        });
+        node.forEach(child -> texts(child, into));
+    }
+
+    /** A picture for docs/ (the ones the docs show are what this test asserts), and a copy under target/. */
+    static void picture(WebDriver browser, String name) throws IOException {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.createDirectories(Path.of("target"));
+        Files.copy(shot.toPath(), Path.of("target", name), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(shot.toPath(), Path.of("docs", name), StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Debian's Chromium and chromedriver: nothing is downloaded (Selenium Manager is not asked). */

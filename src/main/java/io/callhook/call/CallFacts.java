@@ -6,8 +6,10 @@ import java.util.Map;
 
 /**
  * What a notification says about one event, as display text taken from its stored values: the one place that
- * decides how a duration, a missing name or an outcome reads. Each channel escapes these values for its own
- * format.
+ * decides how a duration, a missing name, a time, a reason or an outcome reads. Each channel escapes these
+ * values for its own format. Machine-readable values stay beside the readable ones for templates that feed
+ * another system: {@code startedAt} (ISO 8601) beside {@code started}, {@code disconnectionReason} as sent
+ * beside {@code reason}.
  */
 public record CallFacts(
         String deliveryId,
@@ -28,7 +30,13 @@ public record CallFacts(
         String transcript,
         String tokenCost,
         String startedAt,
-        String endedAt) {
+        String endedAt,
+        String name,
+        String customer,
+        String reason,
+        String started,
+        String ended,
+        String link) {
 
     /** Shown where the platform sent no value. */
     public static final String NONE = "—";
@@ -40,6 +48,11 @@ public record CallFacts(
      * read from a payload.
      */
     public static CallFacts of(Map<String, Object> row) {
+        return of(row, Presentation.DEFAULT);
+    }
+
+    /** The same, with times in the operator's zone and the link to the call's page in the console. */
+    public static CallFacts of(Map<String, Object> row, Presentation presentation) {
         String outcome = outcome(row.get("callSuccessful"));
         String phone = text(row.get("customerPhone"));
         String name = text(row.get("customerName"));
@@ -68,7 +81,62 @@ public record CallFacts(
                         ? new BigDecimal(n.toString()).stripTrailingZeros().toPlainString()
                         : NONE,
                 time(row.get("startedAt")),
-                time(row.get("endedAt")));
+                time(row.get("endedAt")),
+                name,
+                customer(name, phone),
+                reason(text(row.get("disconnectionReason"))),
+                readable(row.get("startedAt"), presentation),
+                readable(row.get("endedAt"), presentation),
+                presentation.link(text(row.get("deliveryId"))));
+    }
+
+    /**
+     * Who the call was with, as a person writes it: {@code John Doe (+1234567890)}, the name or the number alone
+     * when only one is known, {@code an unknown customer} when neither is.
+     */
+    public static String customer(String name, String phone) {
+        if (name != null && !name.isBlank()) {
+            return phone != null && !phone.isBlank() ? name + " (" + phone + ")" : name;
+        }
+        return phone != null && !phone.isBlank() ? phone : "an unknown customer";
+    }
+
+    /** The platform's reasons as words; one it has not told us about reads as its words ({@code ivr_timeout} → Ivr timeout). */
+    private static final Map<String, String> REASONS = Map.ofEntries(
+            Map.entry("agent_hangup", "Agent hung up"),
+            Map.entry("user_hangup", "Customer hung up"),
+            Map.entry("customer_hangup", "Customer hung up"),
+            Map.entry("caller_hangup", "Caller hung up"),
+            Map.entry("no_answer", "No answer"),
+            Map.entry("busy", "Line busy"),
+            Map.entry("voicemail", "Reached voicemail"),
+            Map.entry("voicemail_reached", "Reached voicemail"),
+            Map.entry("call_transfer", "Transferred"),
+            Map.entry("transferred", "Transferred"),
+            Map.entry("inactivity", "Ended for inactivity"),
+            Map.entry("max_duration_reached", "Reached the longest allowed duration"),
+            Map.entry("dial_failed", "The call could not be placed"),
+            Map.entry("error", "Ended by an error"));
+
+    static String reason(String value) {
+        if (value == null || value.isBlank()) {
+            return NONE;
+        }
+        String known = REASONS.get(value.trim().toLowerCase(java.util.Locale.ROOT));
+        if (known != null) {
+            return known;
+        }
+        String words =
+                value.trim().replaceAll("[_\\-]+", " ").replaceAll("\\s+", " ").trim();
+        if (words.isEmpty()) {
+            return value.trim();
+        }
+        return words.substring(0, 1).toUpperCase(java.util.Locale.ROOT)
+                + words.substring(1).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String readable(Object value, Presentation presentation) {
+        return value instanceof java.time.OffsetDateTime time ? presentation.time(time) : orNone(value);
     }
 
     /** An instant as ISO 8601 UTC to the second ({@code 2026-04-05T14:00:00Z}), or "—". */
@@ -104,6 +172,11 @@ public record CallFacts(
         fields.put("tokenCost", tokenCost);
         fields.put("startedAt", startedAt);
         fields.put("endedAt", endedAt);
+        fields.put("customer", customer);
+        fields.put("reason", reason);
+        fields.put("started", started);
+        fields.put("ended", ended);
+        fields.put("link", link);
         return fields;
     }
 

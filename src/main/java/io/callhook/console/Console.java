@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callhook.admin.AdminProperties;
-import io.callhook.call.CallFacts;
 import io.callhook.db.DatabaseClock;
 import io.callhook.delivery.DeliveryLedger;
 import io.callhook.delivery.DeliveryQueue;
@@ -225,7 +224,7 @@ class Console {
             Messages.Message message = messages.message(
                     template.map(destination.get()::withTemplate).orElse(destination.get()),
                     templates.location(),
-                    CallFacts.of(event.get()),
+                    messages.callFacts(event.get()),
                     (String) event.get().get("payload"),
                     exchange);
             Map<String, String> headers = new LinkedHashMap<>();
@@ -473,6 +472,7 @@ class Console {
                         ? "Events are kept forever (CALLHOOK_RETENTION_MAX_AGE=0)."
                         : "Events are kept " + retention.maxAge().toDays() + " days (CALLHOOK_RETENTION_MAX_AGE).");
         model.addAttribute("oldest", queries.oldest().orElse(null));
+        model.addAttribute("version", io.callhook.Version.current());
     }
 
     /** Intake latency of this instance over the last minutes (Micrometer's window): p50 and p99 in ms. */

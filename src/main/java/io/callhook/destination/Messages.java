@@ -8,6 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callhook.call.CallFacts;
+import io.callhook.call.MessageProperties;
+import io.callhook.call.Presentation;
 import io.callhook.delivery.Owed;
 import io.callhook.mail.SummaryMail;
 import io.callhook.slack.SlackMessages;
@@ -34,15 +36,27 @@ public class Messages {
     private final SlackMessages slack;
     private final SummaryMail mail;
     private final CamelContext camel;
+    private final Presentation presentation;
     private final Map<String, Expression> templateNames = new ConcurrentHashMap<>();
 
     public Messages(
-            Destinations destinations, Templates templates, SlackMessages slack, SummaryMail mail, CamelContext camel) {
+            Destinations destinations,
+            Templates templates,
+            SlackMessages slack,
+            SummaryMail mail,
+            CamelContext camel,
+            MessageProperties presentation) {
+        this.presentation = presentation.presentation();
         this.destinations = destinations;
         this.templates = templates;
         this.slack = slack;
         this.mail = mail;
         this.camel = camel;
+    }
+
+    /** An event's facts as this service's messages show them (its time zone, its console's links). */
+    public CallFacts callFacts(Map<String, Object> row) {
+        return CallFacts.of(row, presentation);
     }
 
     /** A destination's message for one event: what is sent, and with which headers. */
@@ -58,7 +72,7 @@ public class Messages {
     public void facts(Exchange exchange) {
         Owed owed = exchange.getProperty(Owed.PROPERTY, Owed.class);
         Destination destination = destination(owed.channel());
-        CallFacts facts = CallFacts.of(owed.event());
+        CallFacts facts = callFacts(owed.event());
         exchange.setVariable("format", destination.format().name().toLowerCase(Locale.ROOT));
         exchange.setVariable("event", facts.event());
         exchange.setVariable("outcome", facts.outcome());

@@ -145,7 +145,7 @@ public final class PreviewCommand {
         }
 
         Messages messages = context.getBean(Messages.class);
-        CallFacts facts = CallFacts.of(event.row());
+        CallFacts facts = messages.callFacts(event.row());
         String location = "file:" + dir.resolve("templates");
         for (String name : decided.keySet()) {
             Destination destination = declared.get(name);

@@ -131,12 +131,18 @@ class TemplateCheck {
         }
     }
 
-    /** The sample's facts, read as intake reads the payload and as a send reads them back. */
+    /**
+     * The sample's facts, read as intake reads the payload and as a send reads them back, with a console link (so
+     * a template's link is rendered too).
+     */
     static CallFacts facts(String name) {
         WebhookReader.Event event =
                 READER.event(json(sample(name)).getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null);
-        return CallFacts.of(event.row());
+        return CallFacts.of(event.row(), CHECKED_WITH);
     }
+
+    private static final io.callhook.call.Presentation CHECKED_WITH =
+            new io.callhook.call.Presentation(java.time.ZoneId.of("UTC"), "https://callhook.example.com/console");
 
     private static final WebhookReader READER = new WebhookReader(IntakeProperties.defaults());
 

@@ -49,7 +49,14 @@ public class SlackMessages {
         put(model, "callId", call.callId(), MAX_SHORT_TEXT);
         put(model, "outcome", call.outcome(), MAX_SHORT_TEXT);
         put(model, "outcomeTitle", call.outcomeTitle(), MAX_SHORT_TEXT);
-        put(model, "customerName", call.customerName(), MAX_SHORT_TEXT);
+        // a missing name reads as the number, masked like the number everywhere else
+        String phone = CallFacts.NONE.equals(call.customerPhone()) ? null : phone(call.customerPhone());
+        put(
+                model,
+                "customerName",
+                call.name() != null ? call.name() : phone != null ? phone : call.customerName(),
+                MAX_SHORT_TEXT);
+        put(model, "customer", CallFacts.customer(call.name(), phone), MAX_SHORT_TEXT);
         put(model, "customerPhone", phone(call.customerPhone()), MAX_SHORT_TEXT);
         put(model, "fromNumber", phone(call.fromNumber()), MAX_SHORT_TEXT);
         put(model, "agentName", call.agentName(), MAX_SHORT_TEXT);
@@ -62,6 +69,11 @@ public class SlackMessages {
         put(model, "tokenCost", call.tokenCost(), MAX_SHORT_TEXT);
         put(model, "startedAt", call.startedAt(), MAX_SHORT_TEXT);
         put(model, "endedAt", call.endedAt(), MAX_SHORT_TEXT);
+        put(model, "reason", call.reason(), MAX_SHORT_TEXT);
+        put(model, "started", call.started(), MAX_SHORT_TEXT);
+        put(model, "ended", call.ended(), MAX_SHORT_TEXT);
+        // escaped like every value (a URL's & is &amp; in mrkdwn), never cut: a cut link leads nowhere
+        model.put("link", call.link() == null ? "" : jsonString(mrkdwn(call.link())));
         return model;
     }
 

@@ -94,7 +94,7 @@ class CallRoutingTest {
 
         awaitReceived(0, 1, 1);
 
-        assertThat(slackText(ALERTS)).contains("Jane Roe", "customer_hangup");
+        assertThat(slackText(ALERTS)).contains("Jane Roe", "Customer hung up");
     }
 
     @Test

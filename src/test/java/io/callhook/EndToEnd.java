@@ -201,9 +201,9 @@ abstract class EndToEnd {
         List<LoggedRequest> alerts = slackPosts("/services/alerts", call.id());
         assertThat(alerts).hasSize(1);
         JsonNode message = Samples.JSON.readTree(alerts.get(0).getBodyAsString());
-        assertThat(message.get("text").asText()).contains("Jane Roe", "customer_hangup");
+        assertThat(message.get("text").asText()).contains("Jane Roe", "Customer hung up");
         assertThat(message.get("blocks").toString())
-                .contains("Unsuccessful call with Jane Roe", "customer_hangup", "0m 35s", "negative");
+                .contains("Unsuccessful call with Jane Roe", "Customer hung up", "0m 35s", "negative");
         assertThat(slackPosts("/services/team", call.id())).isEmpty();
         assertThat(mailbox.about(call.id()))
                 .first()

@@ -1,7 +1,6 @@
 package io.callhook;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +14,7 @@ import java.util.zip.ZipFile;
 
 import io.callhook.testing.Http;
 import io.callhook.testing.Samples;
+import io.callhook.testing.SmtpServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,8 +77,8 @@ class ReleaseIT {
                 .isZero();
         assertThat(printed.output().lines().toList()).last().isEqualTo("callhook " + version);
 
-        int port = freePort();
-        int webhookPort = freePort();
+        int port = SmtpServer.freePort();
+        int webhookPort = SmtpServer.freePort();
         Path log = scratch.resolve("callhook.log");
         ProcessBuilder builder = new ProcessBuilder(
                         home.resolve("bin/callhook").toString(),
@@ -169,11 +169,5 @@ class ReleaseIT {
             }
         }
         callhookSettings.forEach(builder.environment()::remove);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -66,7 +66,7 @@ public record CallFacts(
                     case "unsuccessful" -> "Unsuccessful";
                     default -> "Outcome unknown";
                 },
-                name != null ? name : phone != null ? phone : "an unknown customer",
+                customerName(name, phone),
                 orNone(phone),
                 orNone(row.get("fromNumber")),
                 orNone(row.get("agentName")),
@@ -88,6 +88,11 @@ public record CallFacts(
                 readable(row.get("startedAt"), presentation),
                 readable(row.get("endedAt"), presentation),
                 presentation.link(text(row.get("deliveryId"))));
+    }
+
+    /** Who the call was with, in a title: the name, else the number, else {@code an unknown customer}. */
+    public static String customerName(String name, String phone) {
+        return name != null ? name : phone != null ? phone : "an unknown customer";
     }
 
     /**

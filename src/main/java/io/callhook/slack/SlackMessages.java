@@ -51,11 +51,7 @@ public class SlackMessages {
         put(model, "outcomeTitle", call.outcomeTitle(), MAX_SHORT_TEXT);
         // a missing name reads as the number, masked like the number everywhere else
         String phone = CallFacts.NONE.equals(call.customerPhone()) ? null : phone(call.customerPhone());
-        put(
-                model,
-                "customerName",
-                call.name() != null ? call.name() : phone != null ? phone : call.customerName(),
-                MAX_SHORT_TEXT);
+        put(model, "customerName", CallFacts.customerName(call.name(), phone), MAX_SHORT_TEXT);
         put(model, "customer", CallFacts.customer(call.name(), phone), MAX_SHORT_TEXT);
         put(model, "customerPhone", phone(call.customerPhone()), MAX_SHORT_TEXT);
         put(model, "fromNumber", phone(call.fromNumber()), MAX_SHORT_TEXT);

@@ -94,7 +94,14 @@ callhook() { # name, path, then environment assignments
   [[ $name == *delivered ]] && sent_cmd="sent forward"
   load "$name" "http://127.0.0.1:$PORT$path" "$sent_cmd"
   local all_sent=""
-  [ -n "$sent_cmd" ] && all_sent=$(sent forward)
+  if [ -n "$sent_cmd" ]; then
+    # the light load's and the burst's deliveries are owed too: the check waits for them (DRAIN at most)
+    for _ in $(seq 1 $((DRAIN * 4))); do
+      all_sent=$(sent forward || echo 0)
+      [ "${all_sent:-0}" -ge "${F[$name.acked]}" ] && break
+      sleep 0.25
+    done
+  fi
   stop_app
   F[$name.rss]=$(rss_max "$work/$name/rss.txt")
   [ "$path" = /webhook ] || { F[$name.audit]="–"; return; }

@@ -100,24 +100,44 @@ public class Alerts {
         Set<String> watched = channel.isEmpty() ? Set.of() : Set.of(channel);
         switch (alert.when()) {
             case FAILING -> {
+                // the last n finished are all FAILED when n FAILED are newer than the last SENT; two bounded
+                // reads of the newest end of call_delivery_recent, however many were sent in the window
                 int n = (int) Math.ceil(alert.threshold());
-                List<Map<String, Object>> last = jdbc.queryForList(
-                        "SELECT status, last_error FROM call_delivery WHERE channel = ? AND status IN ('SENT', 'FAILED')"
-                                + " AND updated_at >= ? ORDER BY updated_at DESC FETCH FIRST " + n + " ROWS ONLY",
-                        channel,
-                        since);
-                if (last.size() == n && last.stream().allMatch(row -> "FAILED".equals(row.get("status")))) {
+                List<Finished> failed = newest(channel, "FAILED", since, n);
+                List<Finished> sent = newest(channel, "SENT", since, 1);
+                OffsetDateTime lastSent = sent.isEmpty() ? null : sent.get(0).at();
+                if (failed.size() == n
+                        && (lastSent == null
+                                || lastSent.isBefore(failed.get(n - 1).at()))) {
                     return Verdict.firing(
                             channel + " failed its last " + n + " deliveries; the last error: "
-                                    + last.get(0).get("last_error"),
+                                    + failed.get(0).error(),
                             watched);
                 }
-                if (!last.isEmpty() && "SENT".equals(last.get(0).get("status"))) {
+                if (lastSent != null
+                        && (failed.isEmpty() || lastSent.isAfter(failed.get(0).at()))) {
                     return Verdict.clear(channel + " is sending again", watched);
                 }
                 return Verdict.UNKNOWN;
             }
             case FAILURE_RATE -> {
+                if (newest(channel, "FAILED", since, 1).isEmpty()) {
+                    // none FAILED: the rate is 0, worth telling once there were enough to judge by (a count that
+                    // stops at the minimum, not one of every delivery sent in the window)
+                    Long finished = jdbc.queryForObject(
+                            "SELECT COUNT(*) FROM (SELECT 1 FROM call_delivery WHERE channel = ? AND status = 'SENT'"
+                                    + " AND updated_at >= ? FETCH FIRST " + Math.max(1, alert.minimum())
+                                    + " ROWS ONLY) s",
+                            Long.class,
+                            channel,
+                            since);
+                    return finished == null || finished < alert.minimum()
+                            ? Verdict.UNKNOWN
+                            : Verdict.clear(
+                                    channel + ": none of its deliveries in the last " + describe(alert.window())
+                                            + " FAILED",
+                                    watched);
+                }
                 Map<String, Object> counts = jdbc.queryForMap(
                         "SELECT COUNT(*) AS finished, COALESCE(SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END), 0)"
                                 + " AS failed FROM call_delivery WHERE channel = ? AND status IN ('SENT', 'FAILED')"
@@ -179,6 +199,23 @@ public class Alerts {
             }
             default -> throw new IllegalStateException(alert.when().name());
         }
+    }
+
+    /** A finished delivery: when it finished, and its error. */
+    private record Finished(OffsetDateTime at, String error) {}
+
+    /**
+     * A destination's newest {@code most} deliveries in {@code status} since then, newest first: read from the
+     * newest end of index call_delivery_recent (H2 walks it only when the order names all its columns).
+     */
+    private List<Finished> newest(String channel, String status, OffsetDateTime since, int most) {
+        return jdbc.query(
+                "SELECT updated_at, last_error FROM call_delivery WHERE channel = ? AND status = ? AND updated_at >= ?"
+                        + " ORDER BY channel, status, updated_at DESC FETCH FIRST " + most + " ROWS ONLY",
+                (rs, i) -> new Finished(rs.getObject(1, OffsetDateTime.class), rs.getString(2)),
+                channel,
+                status,
+                since);
     }
 
     /**

@@ -237,7 +237,8 @@ public class Messages {
     /** The request headers of an HTTP destination (harmless for others: a Kafka record's headers, say). */
     private static void http(
             Map<String, Object> headers, Destination destination, String deliveryId, String contentType) {
-        headers.put(Exchange.HTTP_METHOD, "POST");
+        // the enum camel-http reads: a String is converted on every send, a type-converter lookup each time
+        headers.put(Exchange.HTTP_METHOD, org.apache.camel.component.http.HttpMethods.POST);
         headers.put(
                 Exchange.CONTENT_TYPE, destination.contentType().isEmpty() ? contentType : destination.contentType());
         // the receiver deduplicates on it: a send repeated after a crash is recognisable

@@ -1,12 +1,14 @@
 package io.callhook.destination;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.callhook.delivery.DeliveriesEndpoint;
 import io.callhook.delivery.Secrets;
@@ -17,6 +19,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -46,7 +49,7 @@ public class Destinations implements Senders, Secrets {
     private final MailProperties mail;
     private volatile Known known = new Known(-1, List.of(), Map.of(), Map.of());
     /** Counts the routes added and removed (a start, a live edit): what known() was built from is still true. */
-    private final java.util.concurrent.atomic.AtomicLong routeChanges = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong routeChanges = new AtomicLong();
 
     public Destinations(CamelContext camel, Environment environment, SlackProperties slack, MailProperties mail) {
         this.camel = camel;
@@ -55,14 +58,14 @@ public class Destinations implements Senders, Secrets {
         this.mail = mail;
         // every send and every event asks; copying the context's route list each time to compare was a tenth
         // of the senders' allocation (bench/profile.sh)
-        camel.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
+        camel.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
-            public void onRoutesAdd(java.util.Collection<Route> routes) {
+            public void onRoutesAdd(Collection<Route> routes) {
                 routeChanges.incrementAndGet();
             }
 
             @Override
-            public void onRoutesRemove(java.util.Collection<Route> routes) {
+            public void onRoutesRemove(Collection<Route> routes) {
                 routeChanges.incrementAndGet();
             }
         });

@@ -16,6 +16,7 @@ import io.callhook.slack.SlackMessages;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Expression;
+import org.apache.camel.component.http.HttpMethods;
 import org.springframework.stereotype.Component;
 
 /**
@@ -238,7 +239,7 @@ public class Messages {
     private static void http(
             Map<String, Object> headers, Destination destination, String deliveryId, String contentType) {
         // the enum camel-http reads: a String is converted on every send, a type-converter lookup each time
-        headers.put(Exchange.HTTP_METHOD, org.apache.camel.component.http.HttpMethods.POST);
+        headers.put(Exchange.HTTP_METHOD, HttpMethods.POST);
         headers.put(
                 Exchange.CONTENT_TYPE, destination.contentType().isEmpty() ? contentType : destination.contentType());
         // the receiver deduplicates on it: a send repeated after a crash is recognisable

@@ -12,6 +12,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.ExchangeBuilder;
+import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.util.ObjectHelper;
 import org.springframework.stereotype.Component;
@@ -56,7 +57,7 @@ public class Notes {
         switch (destination.format()) {
             case SLACK -> {
                 body = SlackMessages.note(title, text);
-                headers.put(Exchange.HTTP_METHOD, "POST");
+                headers.put(Exchange.HTTP_METHOD, HttpMethods.POST);
                 headers.put(Exchange.CONTENT_TYPE, "application/json");
             }
             case EMAIL -> {
@@ -67,7 +68,7 @@ public class Notes {
             }
             case TEXT -> {
                 body = title + "\n" + text;
-                headers.put(Exchange.HTTP_METHOD, "POST");
+                headers.put(Exchange.HTTP_METHOD, HttpMethods.POST);
                 headers.put(Exchange.CONTENT_TYPE, "text/plain; charset=UTF-8");
             }
             default -> {

@@ -39,11 +39,13 @@ class AlertConditionsTest {
 
         // forward: many sent, then its last five FAILED; another destination's SENT in between changes nothing
         for (int i = 0; i < 500; i++) {
-            finished(jdbc, "sent-" + i, "forward", "SENT", NOW.minusMinutes(10).plusSeconds(i), null);
+            Databases.delivery(
+                    jdbc, "sent-" + i, "forward", "SENT", NOW.minusMinutes(10).plusSeconds(i), null);
         }
         for (int i = 0; i < 5; i++) {
-            finished(jdbc, "failed-" + i, "forward", "FAILED", NOW.minusSeconds(60 - i), "HTTP 503: try " + i);
-            finished(jdbc, "failed-" + i, "slack", "SENT", NOW.minusSeconds(59 - i), null);
+            Databases.delivery(
+                    jdbc, "failed-" + i, "forward", "FAILED", NOW.minusSeconds(60 - i), "HTTP 503: try " + i);
+            Databases.delivery(jdbc, "failed-" + i, "slack", "SENT", NOW.minusSeconds(59 - i), null);
         }
         Alerts.Verdict forward = alerts.evaluate(failing, "forward", NOW);
         assertThat(forward.kind()).isEqualTo(Alerts.Verdict.Kind.FIRING);
@@ -55,30 +57,31 @@ class AlertConditionsTest {
 
         // four FAILED and nothing else: not enough to tell either way
         for (int i = 0; i < 4; i++) {
-            finished(jdbc, "crm-" + i, "crm", "FAILED", NOW.minusSeconds(30 - i), "timeout");
+            Databases.delivery(jdbc, "crm-" + i, "crm", "FAILED", NOW.minusSeconds(30 - i), "timeout");
         }
         assertThat(alerts.evaluate(failing, "crm", NOW).kind()).isEqualTo(Alerts.Verdict.Kind.UNKNOWN);
         assertThat(alerts.evaluate(rate, "crm", NOW).kind())
                 .as("fewer finished than the minimum (10)")
                 .isEqualTo(Alerts.Verdict.Kind.UNKNOWN);
         for (int i = 0; i < 8; i++) {
-            finished(jdbc, "crm-more-" + i, "crm", "FAILED", NOW.minusSeconds(20 - i), "timeout");
+            Databases.delivery(jdbc, "crm-more-" + i, "crm", "FAILED", NOW.minusSeconds(20 - i), "timeout");
         }
         Alerts.Verdict crmRate = alerts.evaluate(rate, "crm", NOW);
         assertThat(crmRate.kind()).isEqualTo(Alerts.Verdict.Kind.FIRING);
         assertThat(crmRate.text()).isEqualTo("crm: 100% of its 12 deliveries in the last 15 min FAILED");
 
         // it sends again: its last one SENT clears it
-        finished(jdbc, "recovered", "forward", "SENT", NOW.minusSeconds(1), null);
+        Databases.delivery(jdbc, "recovered", "forward", "SENT", NOW.minusSeconds(1), null);
         Alerts.Verdict recovered = alerts.evaluate(failing, "forward", NOW);
         assertThat(recovered.kind()).isEqualTo(Alerts.Verdict.Kind.CLEAR);
         assertThat(recovered.text()).isEqualTo("forward is sending again");
 
         // nothing FAILED in the window: the rate is 0, once there were enough deliveries to judge by
         for (int i = 0; i < 12; i++) {
-            finished(jdbc, "email-" + i, "email", "SENT", NOW.minusMinutes(5).plusSeconds(i), null);
+            Databases.delivery(
+                    jdbc, "email-" + i, "email", "SENT", NOW.minusMinutes(5).plusSeconds(i), null);
         }
-        finished(jdbc, "email-old", "email", "FAILED", NOW.minusMinutes(20), "550 no such user");
+        Databases.delivery(jdbc, "email-old", "email", "FAILED", NOW.minusMinutes(20), "550 no such user");
         Alerts.Verdict email = alerts.evaluate(rate, "email", NOW);
         assertThat(email.kind()).isEqualTo(Alerts.Verdict.Kind.CLEAR);
         assertThat(email.text()).isEqualTo("email: none of its deliveries in the last 15 min FAILED");
@@ -122,24 +125,5 @@ class AlertConditionsTest {
                         "notify",
                         "slack-alerts"),
                 value -> value);
-    }
-
-    private static void finished(
-            JdbcTemplate jdbc, String id, String channel, String status, OffsetDateTime at, String error) {
-        jdbc.update(
-                "INSERT INTO call_audit (delivery_id, event, received_at, payload) SELECT ?, 'call.ended', ?, '{}'"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM call_audit WHERE delivery_id = ?)",
-                id,
-                at,
-                id);
-        jdbc.update(
-                "INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at,"
-                        + " updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
-                id,
-                channel,
-                status,
-                error,
-                at,
-                at);
     }
 }

@@ -179,20 +179,7 @@ class BulkReplayTest {
     }
 
     static void delivery(JdbcTemplate jdbc, String id, String channel, String status, OffsetDateTime at) {
-        jdbc.update(
-                "INSERT INTO call_audit (delivery_id, event, received_at, payload) SELECT ?, 'call.ended', ?, '{}'"
-                        + " WHERE NOT EXISTS (SELECT 1 FROM call_audit WHERE delivery_id = ?)",
-                id,
-                at,
-                id);
-        jdbc.update(
-                "INSERT INTO call_delivery (delivery_id, channel, status, attempts, created_at, updated_at)"
-                        + " VALUES (?, ?, ?, 1, ?, ?)",
-                id,
-                channel,
-                status,
-                at,
-                at);
+        Databases.delivery(jdbc, id, channel, status, at, null);
     }
 
     static List<String> statuses(JdbcTemplate jdbc) {

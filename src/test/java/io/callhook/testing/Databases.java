@@ -176,4 +176,29 @@ public final class Databases {
         properties.add("spring.datasource.username", () -> "postgres");
         properties.add("spring.datasource.password", () -> "postgres");
     }
+
+    /** A delivery row (attempted once, finished at {@code at}) and its event's audit row, unless there is one. */
+    public static void delivery(
+            org.springframework.jdbc.core.JdbcTemplate jdbc,
+            String id,
+            String channel,
+            String status,
+            java.time.OffsetDateTime at,
+            String lastError) {
+        jdbc.update(
+                "INSERT INTO call_audit (delivery_id, event, received_at, payload) SELECT ?, 'call.ended', ?, '{}'"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM call_audit WHERE delivery_id = ?)",
+                id,
+                at,
+                id);
+        jdbc.update(
+                "INSERT INTO call_delivery (delivery_id, channel, status, attempts, last_error, created_at,"
+                        + " updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
+                id,
+                channel,
+                status,
+                lastError,
+                at,
+                at);
+    }
 }

@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import jakarta.mail.MessagingException;
@@ -149,13 +150,17 @@ abstract class Digest {
     @Test
     void windowsWhoseFireWasMissedAreSentLate() throws Exception {
         CronExpression cron = CronExpression.parse("0 0 3 * * ?");
+        // the fires up to now: the latest is this fire's own (on time, not late), the two before it were missed
+        // (picked from the fires, not from the clock: a run in the minutes after 03:00 UTC took the current
+        // window for a missed one)
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
-        ZonedDateTime lastSent = now.minusDays(3);
-        while (!cron.next(lastSent).isAfter(now.minusDays(2))) {
-            lastSent = cron.next(lastSent);
+        List<ZonedDateTime> fires = new ArrayList<>();
+        for (ZonedDateTime fire = cron.next(now.minusDays(5)); !fire.isAfter(now); fire = cron.next(fire)) {
+            fires.add(fire);
         }
-        ZonedDateTime missed1 = cron.next(lastSent);
-        ZonedDateTime missed2 = cron.next(missed1);
+        ZonedDateTime lastSent = fires.get(fires.size() - 4);
+        ZonedDateTime missed1 = fires.get(fires.size() - 3);
+        ZonedDateTime missed2 = fires.get(fires.size() - 2);
         jdbc.update(
                 "INSERT INTO digest_run (window_end, window_start, claimed_by, claimed_at, sent_at) VALUES (?, ?, 'x', ?, ?)",
                 lastSent.toOffsetDateTime(),
